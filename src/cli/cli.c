@@ -1,0 +1,195 @@
+/*
+ * cli.c: option parsing and the command table. Adding a command is one
+ * cmd_*.c file and one line in commands[].
+ */
+#include "drconsole/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drconsole/util.h"
+
+static const struct cli_command *const commands[] = {
+	NULL,
+};
+
+void
+cli_usage(FILE *fp)
+{
+	fputs("usage: drconsole [-c FILE] [--read-only | --drill | --dry-run] [--theme NAME]\n"
+	      "                 [-v] [--log FILE] [COMMAND [ARGS]]\n"
+	      "\n"
+	      "Disaster-recovery console for commcare-cloud deployments. Without a\n"
+	      "command, opens the console on the primary and secondary sites.\n"
+	      "\n"
+	      "Commands:\n", fp);
+	for (size_t i = 0; commands[i] != NULL; i++)
+		fprintf(fp, "  %-8s %-26s %s\n", commands[i]->name,
+			commands[i]->args, commands[i]->summary);
+	fputs("\n"
+	      "Options:\n"
+	      "  -c, --config FILE  configuration file (default: $DRCONSOLE_CONFIG,\n"
+	      "                     ./drconsole.yml, $XDG_CONFIG_HOME/drconsole/config.yml,\n"
+	      "                     /etc/drconsole/config.yml)\n"
+	      "      --read-only    status only; nothing can be executed\n"
+	      "      --drill        run runbooks as a timed drill\n"
+	      "      --dry-run      show every command and host; execute nothing\n"
+	      "      --theme NAME   colour theme: a name in themes/ or a path\n"
+	      "      --json         machine-readable output (status, drift, lint)\n"
+	      "      --offline      do not touch the network (status)\n"
+	      "  -v, --verbose      more detail in the log (-vv: library debug)\n"
+	      "      --log FILE     log file (default: STATE_DIR/drconsole.log)\n"
+	      "  -h, --help         this help\n"
+	      "  -V, --version      version\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 runtime failure, 2 usage or configuration error\n"
+	      "(check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).\n"
+	      "See drconsole(1).\n", fp);
+}
+
+static const struct cli_command *
+find_command(const char *name)
+{
+	for (size_t i = 0; commands[i] != NULL; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static const char *
+opt_name(unsigned bit)
+{
+	switch (bit) {
+	case OPT_JSON:
+		return "--json";
+	case OPT_OFFLINE:
+		return "--offline";
+	case OPT_MODE:
+		return "--read-only/--drill/--dry-run";
+	case OPT_THEME:
+		return "--theme";
+	case OPT_YES:
+		return "--yes";
+	case OPT_OUTPUT:
+		return "-o";
+	}
+	return "?";
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	enum { O_READ_ONLY = 256, O_DRILL, O_DRY_RUN, O_THEME, O_LOG, O_JSON,
+	       O_OFFLINE, O_YES };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "read-only", no_argument, NULL, O_READ_ONLY },
+		{ "drill", no_argument, NULL, O_DRILL },
+		{ "dry-run", no_argument, NULL, O_DRY_RUN },
+		{ "theme", required_argument, NULL, O_THEME },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "offline", no_argument, NULL, O_OFFLINE },
+		{ "yes", no_argument, NULL, O_YES },
+		{ "output", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_options opts;
+	const struct cli_command *cmd;
+	int c;
+
+	memset(&opts, 0, sizeof opts);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:o:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opts.config_path = optarg;
+			break;
+		case O_READ_ONLY:
+			opts.read_only = true;
+			opts.seen |= OPT_MODE;
+			break;
+		case O_DRILL:
+			opts.drill = true;
+			opts.seen |= OPT_MODE;
+			break;
+		case O_DRY_RUN:
+			opts.dry_run = true;
+			opts.seen |= OPT_MODE;
+			break;
+		case O_THEME:
+			opts.theme = optarg;
+			opts.seen |= OPT_THEME;
+			break;
+		case O_LOG:
+			opts.log_path = optarg;
+			break;
+		case O_JSON:
+			opts.json = true;
+			opts.seen |= OPT_JSON;
+			break;
+		case O_OFFLINE:
+			opts.offline = true;
+			opts.seen |= OPT_OFFLINE;
+			break;
+		case O_YES:
+			opts.yes = true;
+			opts.seen |= OPT_YES;
+			break;
+		case 'o':
+			opts.output = optarg;
+			opts.seen |= OPT_OUTPUT;
+			break;
+		case 'v':
+			opts.verbose++;
+			break;
+		case 'h':
+			cli_usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("drconsole %s\n", DRCONSOLE_VERSION);
+			return EXIT_OK;
+		case ':':
+			fprintf(stderr, "drconsole: option %s needs an argument\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "drconsole: unknown option %s (try --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (opts.drill && opts.dry_run) {
+		fputs("drconsole: --drill and --dry-run exclude each other\n", stderr);
+		return EXIT_USAGE;
+	}
+
+	if (optind >= argc) {
+		cmd = find_command("console");
+		if (cmd == NULL) {
+			fputs("drconsole: the console is not available in this build; "
+			      "see --help for commands\n", stderr);
+			return EXIT_RUNTIME;
+		}
+		return cmd->run(&opts, 1, (char *[]){ (char *)"console", NULL });
+	}
+	cmd = find_command(argv[optind]);
+	if (cmd == NULL) {
+		fprintf(stderr, "drconsole: unknown command '%s' (try --help)\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	for (unsigned bit = 1; bit <= OPT_OUTPUT; bit <<= 1) {
+		if ((opts.seen & bit) && !(cmd->accepts & bit)) {
+			fprintf(stderr, "drconsole: %s does not take %s\n",
+				cmd->name, opt_name(bit));
+			return EXIT_USAGE;
+		}
+	}
+	return cmd->run(&opts, argc - optind, argv + optind);
+}
