@@ -96,7 +96,7 @@ deps:
 	$(call install_debs,$(DEB_BUILD))
 deps-test:
 	$(call install_debs,$(DEB_TEST))
-	@$(MAKE) -s -C tests/lab node-deps
+	@if [ -x tests/lab/lab.sh ]; then tests/lab/lab.sh deps; fi
 deps-bench:
 	$(call install_debs,$(DEB_BENCH))
 deps-shots:
