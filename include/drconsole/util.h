@@ -45,6 +45,10 @@ char *str_trim(char *s);
 /* free every element of a NULL-or-n-sized array of strings, then the array */
 void str_array_free(char **v, size_t n);
 
+/* Wall-clock time (UTC epoch) and monotonic time, in milliseconds. */
+long long time_wall_ms(void);
+long long time_mono_ms(void);
+
 /* Read a whole file into a NUL-terminated buffer; NULL and errno on failure. */
 char *file_read_all(const char *path, size_t *len_out);
 

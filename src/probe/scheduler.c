@@ -1,0 +1,266 @@
+/*
+ * scheduler.c: one mutex, two condition variables (on the monotonic clock),
+ * N workers. A worker takes the earliest due idle job, runs it unlocked, and
+ * sets its next due time one interval after it finished. run_once counts
+ * completed runs per job to know when every job has run since the request.
+ */
+#include "drconsole/scheduler.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct scheduler {
+	pthread_mutex_t lock;
+	pthread_cond_t work_cv;		/* workers wait for due jobs */
+	pthread_cond_t done_cv;		/* run_once waits for completions */
+	struct probe_job *jobs;
+	size_t n_jobs;
+	size_t cap_jobs;
+	pthread_t *threads;
+	size_t n_threads;
+	size_t want_threads;
+	int started;
+	int stopping;
+	long long interval_ms;
+	struct status_store *store;
+	void *env;
+};
+
+static void
+cond_init_mono(pthread_cond_t *cv)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+static void
+timed_wait(pthread_cond_t *cv, pthread_mutex_t *lock, long long until_ms)
+{
+	struct timespec ts = {
+		.tv_sec = until_ms / 1000,
+		.tv_nsec = (until_ms % 1000) * 1000000,
+	};
+
+	pthread_cond_timedwait(cv, lock, &ts);
+}
+
+struct scheduler *
+scheduler_create(struct status_store *store, void *env, size_t workers,
+		 long long interval_ms)
+{
+	struct scheduler *s = xcalloc(1, sizeof *s);
+
+	pthread_mutex_init(&s->lock, NULL);
+	cond_init_mono(&s->work_cv);
+	cond_init_mono(&s->done_cv);
+	s->store = store;
+	s->env = env;
+	s->want_threads = workers == 0 ? 1 : workers;
+	s->interval_ms = interval_ms > 0 ? interval_ms : 10000;
+	return s;
+}
+
+void
+scheduler_add(struct scheduler *s, const struct probe_type *type,
+	      const char *key, void *target, long long timeout_ms)
+{
+	struct probe_job *j;
+
+	if (s->started)
+		fatal("scheduler_add after scheduler_start (%s)", key);
+	grow_array(&s->jobs, &s->cap_jobs, s->n_jobs + 1, sizeof *s->jobs);
+	j = &s->jobs[s->n_jobs++];
+	memset(j, 0, sizeof *j);
+	j->type = type;
+	j->key = xstrdup(key);
+	j->target = target;
+	j->timeout_ms = timeout_ms;
+	j->due_ms = 0;
+}
+
+size_t
+scheduler_job_count(const struct scheduler *s)
+{
+	return s->n_jobs;
+}
+
+/* Earliest due idle job, or NULL; *next_due gets the earliest due time of idle jobs. */
+static struct probe_job *
+pick_job(struct scheduler *s, long long now, long long *next_due)
+{
+	struct probe_job *best = NULL;
+
+	*next_due = -1;
+	for (size_t i = 0; i < s->n_jobs; i++) {
+		struct probe_job *j = &s->jobs[i];
+
+		if (j->running)
+			continue;
+		if (*next_due < 0 || j->due_ms < *next_due)
+			*next_due = j->due_ms;
+		if (j->due_ms <= now && (best == NULL || j->due_ms < best->due_ms))
+			best = j;
+	}
+	return best;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct scheduler *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		long long now = time_mono_ms(), next_due;
+		struct probe_job *j = pick_job(s, now, &next_due);
+		struct probe_ctx ctx;
+		long long started;
+
+		if (j == NULL) {
+			if (next_due < 0)
+				pthread_cond_wait(&s->work_cv, &s->lock);
+			else
+				timed_wait(&s->work_cv, &s->lock, next_due);
+			continue;
+		}
+		j->running = 1;
+		pthread_mutex_unlock(&s->lock);
+
+		ctx.store = s->store;
+		ctx.env = s->env;
+		ctx.timeout_ms = j->timeout_ms;
+		started = time_mono_ms();
+		j->type->run(j, &ctx);
+
+		pthread_mutex_lock(&s->lock);
+		j->running = 0;
+		j->runs++;
+		/* never sooner than the interval after it finished, unless refreshed */
+		if (j->due_ms <= started)
+			j->due_ms = time_mono_ms() + s->interval_ms;
+		pthread_cond_broadcast(&s->done_cv);
+		pthread_cond_broadcast(&s->work_cv);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+void
+scheduler_start(struct scheduler *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->started) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	s->started = 1;
+	n = s->want_threads < s->n_jobs ? s->want_threads : s->n_jobs;
+	if (n == 0)
+		n = 1;
+	s->threads = xcalloc(n, sizeof *s->threads);
+	for (size_t i = 0; i < n; i++) {
+		pthread_attr_t attr;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		if (pthread_create(&s->threads[i], &attr, worker_main, s) != 0) {
+			pthread_attr_destroy(&attr);
+			if (i == 0)
+				fatal("pthread_create: cannot start a probe worker");
+			break;
+		}
+		pthread_attr_destroy(&attr);
+		s->n_threads++;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+scheduler_refresh(struct scheduler *s)
+{
+	long long now = time_mono_ms();
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_jobs; i++)
+		if (!s->jobs[i].running)
+			s->jobs[i].due_ms = now;
+	pthread_cond_broadcast(&s->work_cv);
+	pthread_mutex_unlock(&s->lock);
+}
+
+size_t
+scheduler_run_once(struct scheduler *s, long long deadline_ms)
+{
+	unsigned long *want;
+	size_t late = 0;
+
+	pthread_mutex_lock(&s->lock);
+	want = xcalloc(s->n_jobs == 0 ? 1 : s->n_jobs, sizeof *want);
+	for (size_t i = 0; i < s->n_jobs; i++) {
+		struct probe_job *j = &s->jobs[i];
+
+		/* a run already under way started before this request */
+		want[i] = j->runs + (j->running ? 2 : 1);
+		if (!j->running)
+			j->due_ms = 0;
+	}
+	pthread_cond_broadcast(&s->work_cv);
+	pthread_mutex_unlock(&s->lock);
+	scheduler_start(s);	/* wants are set: first runs count */
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		int requeued = 0;
+
+		late = 0;
+		for (size_t i = 0; i < s->n_jobs; i++)
+			if (s->jobs[i].runs < want[i]) {
+				late++;
+				/* a job that was running becomes due again as soon as it ends */
+				if (!s->jobs[i].running && s->jobs[i].due_ms != 0) {
+					s->jobs[i].due_ms = 0;
+					requeued = 1;
+				}
+			}
+		if (requeued)
+			pthread_cond_broadcast(&s->work_cv);
+		if (late == 0 || time_mono_ms() >= deadline_ms)
+			break;
+		timed_wait(&s->done_cv, &s->lock, deadline_ms);
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(want);
+	return late;
+}
+
+void
+scheduler_free(struct scheduler *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->work_cv);
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < s->n_threads; i++)
+		pthread_join(s->threads[i], NULL);
+	for (size_t i = 0; i < s->n_jobs; i++) {
+		if (s->jobs[i].type->free_target != NULL)
+			s->jobs[i].type->free_target(s->jobs[i].target);
+		free(s->jobs[i].key);
+	}
+	free(s->jobs);
+	free(s->threads);
+	pthread_cond_destroy(&s->work_cv);
+	pthread_cond_destroy(&s->done_cv);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
