@@ -1,0 +1,54 @@
+/*
+ * rpo.h: RPO exposure, what would be lost if the primary vanished now, per
+ * data store. Probes mark observations that are recovery sources with
+ * fields:
+ *   rpo_store      "postgres", "couch", "blobdb", "es"
+ *   rpo_kind       "replica" (a standby or replication: its lag) or
+ *                  "backup" (an off-site backup: its age)
+ *   rpo_exposure_s seconds of data the source is behind, when it is usable
+ * A source without rpo_exposure_s is known but unusable (a broken standby).
+ * The best usable source of a store is its exposure: a healthy standby's
+ * lag, otherwise the newest off-site backup's age. Against the objective:
+ * ok up to half of it, warn above half, crit above it or with no source.
+ */
+#ifndef DRCONSOLE_RPO_H
+#define DRCONSOLE_RPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "drconsole/status.h"
+
+#define RPO_MAX_STORES 8
+
+struct rpo_store {
+	char store[16];
+	bool have_source;		/* a usable source exists */
+	double exposure_s;		/* valid when have_source */
+	char source[128];		/* subject of the best source */
+	char source_key[256];		/* its observation key */
+	enum obs_status status;
+	size_t sources_seen;		/* usable or not */
+};
+
+struct rpo_result {
+	struct rpo_store stores[RPO_MAX_STORES];
+	size_t n;
+	int worst;			/* index of the headline store, -1 when none */
+	enum obs_status status;		/* the headline status */
+};
+
+/*
+ * Evaluate a snapshot at now_ms against objective_s. expected lists stores
+ * that must have a source (NULL-terminated; may be NULL). interval_ms is the
+ * refresh interval: a replica observation older than two intervals adds its
+ * extra age to the exposure, a backup's age always grows with time.
+ */
+void rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
+		  double objective_s, long long now_ms, long long interval_ms,
+		  struct rpo_result *out);
+
+/* Status of an exposure against the objective. */
+enum obs_status rpo_judge(double exposure_s, double objective_s);
+
+#endif

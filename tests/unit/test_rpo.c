@@ -1,0 +1,165 @@
+/* Unit tests: RPO exposure and the PostgreSQL lag logic (pure parts). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "drconsole/probe_pg.h"
+#include "drconsole/rpo.h"
+
+static struct observation *
+source(const char *key, const char *store, const char *kind, const char *exposure,
+       long long observed_at)
+{
+	struct observation *o = obs_create(SITE_SECONDARY, "test", key, key);
+
+	obs_set(o, OBS_OK, "ok", "test");
+	obs_add_field(o, "rpo_store", "%s", store);
+	obs_add_field(o, "rpo_kind", "%s", kind);
+	if (exposure != NULL)
+		obs_add_field(o, "rpo_exposure_s", "%s", exposure);
+	o->observed_at_ms = observed_at;
+	return o;
+}
+
+static void
+test_rpo_best_source_and_headline(void **state)
+{
+	const long long now = 1000000000000LL;
+	struct status_store *st = status_store_create(0);
+	struct status_snapshot *snap;
+	struct rpo_result r;
+	const char *expected[] = { "postgres", "couch", "blobdb", NULL };
+
+	(void)state;
+	/* postgres: a healthy standby 2 s behind beats a 6 h old backup */
+	status_store_post(st, source("secondary/pg/db", "postgres", "replica", "2", now));
+	status_store_post(st, source("primary/s3/postgres/daily", "postgres", "backup", "21600", now));
+	/* couch: only a backup, observed 10 minutes ago: its age has grown */
+	status_store_post(st, source("primary/s3/couch/daily", "couch", "backup", "300", now - 600000));
+	/* blobdb: a known but unusable source */
+	status_store_post(st, source("secondary/blob/x", "blobdb", "replica", NULL, now));
+	snap = status_store_snapshot(st);
+	rpo_evaluate(snap, expected, 900, now, 10000, &r);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.stores[0].store, "postgres");
+	assert_true(r.stores[0].have_source);
+	assert_true(r.stores[0].exposure_s == 2.0);
+	assert_string_equal(r.stores[0].source_key, "secondary/pg/db");
+	assert_int_equal(r.stores[0].status, OBS_OK);
+	assert_true(r.stores[1].exposure_s == 900.0);	/* 300 + 600 */
+	assert_int_equal(r.stores[1].status, OBS_WARN);
+	assert_false(r.stores[2].have_source);
+	assert_int_equal(r.stores[2].sources_seen, 1);
+	assert_int_equal(r.stores[2].status, OBS_CRIT);
+	assert_int_equal(r.worst, 2);
+	assert_int_equal(r.status, OBS_CRIT);
+	status_snapshot_free(snap);
+	status_store_free(st);
+}
+
+static void
+test_rpo_stale_replica_and_judge(void **state)
+{
+	const long long now = 2000000000000LL;
+	struct status_store *st = status_store_create(0);
+	struct status_snapshot *snap;
+	struct rpo_result r;
+
+	(void)state;
+	/* last seen 100 s ago with a 10 s refresh: 80 s of uncertainty added */
+	status_store_post(st, source("secondary/pg/db", "postgres", "replica", "1", now - 100000));
+	snap = status_store_snapshot(st);
+	rpo_evaluate(snap, NULL, 900, now, 10000, &r);
+	assert_int_equal(r.n, 1);
+	assert_true(r.stores[0].exposure_s == 81.0);
+	assert_int_equal(r.worst, 0);
+	assert_int_equal(r.status, OBS_OK);
+	status_snapshot_free(snap);
+	status_store_free(st);
+
+	assert_int_equal(rpo_judge(450, 900), OBS_OK);
+	assert_int_equal(rpo_judge(451, 900), OBS_WARN);
+	assert_int_equal(rpo_judge(901, 900), OBS_CRIT);
+	assert_int_equal(rpo_judge(1, 0), OBS_UNKNOWN);
+}
+
+static void
+test_rpo_empty(void **state)
+{
+	struct rpo_result r;
+
+	(void)state;
+	rpo_evaluate(NULL, NULL, 900, 0, 10000, &r);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.worst, -1);
+	assert_int_equal(r.status, OBS_PENDING);
+}
+
+static void
+test_pg_lsn_parse(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_true(pg_lsn_parse("16/B374D848", &v));
+	assert_true(v == ((uint64_t)0x16 << 32 | 0xB374D848));
+	assert_true(pg_lsn_parse("0/0", &v) && v == 0);
+	assert_false(pg_lsn_parse("16B374D848", &v));
+	assert_false(pg_lsn_parse("1/", &v));
+	assert_false(pg_lsn_parse("/1", &v));
+	assert_false(pg_lsn_parse("1/2x", &v));
+	assert_false(pg_lsn_parse("100000000/0", &v));
+	assert_false(pg_lsn_parse(NULL, &v));
+}
+
+static void
+test_pg_standby_lag(void **state)
+{
+	struct pg_standby_reading r;
+	bool idle;
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	r.in_recovery = true;
+	r.receiver_streaming = true;
+	r.has_replay_time = true;
+	r.replay_delay_s = 3600;	/* last transaction an hour ago */
+	r.receive_lsn = r.replay_lsn = 0x1000;
+	r.has_msg_age = true;
+	r.msg_age_s = 5;
+	/* idle primary: caught up and in touch, so no lag */
+	assert_true(pg_standby_lag(&r, 60, &idle) == 0.0);
+	assert_true(idle);
+	/* WAL received but not replayed: the delay is real lag */
+	r.receive_lsn = 0x2000;
+	assert_true(pg_standby_lag(&r, 60, &idle) == 3600.0);
+	assert_false(idle);
+	/* caught up but the primary has gone quiet past the timeout: cannot claim 0 */
+	r.receive_lsn = 0x1000;
+	r.msg_age_s = 300;
+	assert_true(pg_standby_lag(&r, 60, &idle) == 3600.0);
+	/* not streaming, nothing replayed yet */
+	r.receiver_streaming = false;
+	r.has_replay_time = false;
+	assert_true(pg_standby_lag(&r, 60, &idle) == -1);
+	/* not a standby at all */
+	r.in_recovery = false;
+	assert_true(pg_standby_lag(&r, 60, &idle) == -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rpo_best_source_and_headline),
+		cmocka_unit_test(test_rpo_stale_replica_and_judge),
+		cmocka_unit_test(test_rpo_empty),
+		cmocka_unit_test(test_pg_lsn_parse),
+		cmocka_unit_test(test_pg_standby_lag),
+	};
+
+	return cmocka_run_group_tests_name("rpo", tests, NULL, NULL);
+}
