@@ -1,0 +1,40 @@
+/*
+ * journal.h: the run journal. One file per run under STATE_DIR/runs/, JSON
+ * lines, each appended with a single write(2) and fsync'd before the action
+ * it announces is taken, so after a crash, kill -9 or a dropped terminal the
+ * journal says exactly what was started and what was finished. A torn last
+ * line (the process died inside write) is reported and ignored: the action
+ * it announced was never started.
+ */
+#ifndef DRCONSOLE_JOURNAL_H
+#define DRCONSOLE_JOURNAL_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct journal;
+
+/* Create runs_dir (mode 0700) if needed and a new journal file in it, exclusively. */
+struct journal *journal_create(const char *runs_dir, const char *run_id, char **err);
+/* Open an existing journal to append to it (resuming a run). */
+struct journal *journal_open(const char *path, char **err);
+const char *journal_path(const struct journal *j);
+/*
+ * Append one event: adds "seq" and "t" (UTC epoch ms) to ev, writes it as
+ * one line, fsyncs. Steals the reference to ev. 0 on success.
+ */
+int journal_append(struct journal *j, json_t *ev, char **err);
+void journal_close(struct journal *j);
+
+struct journal_read {
+	json_t **events;	/* each an object with at least "event" */
+	size_t n;
+	size_t torn;		/* lines that were not complete JSON (only the last can be) */
+	size_t bad;		/* complete lines that were not valid events */
+};
+
+/* Read every event of a journal file; 0 on success, -1 with *err. */
+int journal_read(const char *path, struct journal_read *out, char **err);
+void journal_read_free(struct journal_read *r);
+
+#endif
