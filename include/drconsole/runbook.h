@@ -1,0 +1,90 @@
+/*
+ * runbook.h: runbooks, YAML checklists of steps for failover, restore and
+ * fail-back. The model is plain data; loading (runbook_load) validates it
+ * with file:line:col diagnostics, and a runbook with any error refuses to run.
+ *
+ * Step kinds:
+ *   run     a command over SSH on a host, or on every host of a group
+ *           (serially, or in parallel with `parallel: true`)
+ *   check   a live-probe condition (`probe:`), or a command whose exit status
+ *           and output must match (`command:`, `expect_exit:`, `expect_output:`)
+ *   manual  the operator acts outside drconsole and confirms
+ */
+#ifndef DRCONSOLE_RUNBOOK_H
+#define DRCONSOLE_RUNBOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "drconsole/diag.h"
+#include "drconsole/observation.h"
+
+enum rb_kind {
+	RB_RUN,
+	RB_CHECK,
+	RB_MANUAL,
+};
+
+enum rb_on_failure {
+	RB_FAIL_ASK,		/* default: the operator decides (retry, skip, stop) */
+	RB_FAIL_STOP,
+	RB_FAIL_CONTINUE,
+};
+
+enum rb_model {
+	RB_MODEL_REPLICATED,
+	RB_MODEL_RESTORE,
+	RB_MODEL_FAILBACK,
+};
+
+struct rb_pos {
+	unsigned line;
+	unsigned col;
+};
+
+struct rb_step {
+	char *id;
+	char *title;			/* template, rendered unquoted */
+	enum rb_kind kind;
+	enum site_role on_site;		/* run/check command: which site's inventory */
+	char *on_target;		/* host or group name in that inventory; NULL = control */
+	bool parallel;			/* group targets: all hosts at once */
+	char *become;			/* NULL, or a user ("root", "postgres") */
+	char *run;			/* template: the command (run) */
+	char *check_probe;		/* check: a live-probe condition name */
+	long long check_max_lag_ms;	/* check probe parameter, -1 unset */
+	char *check_command;		/* check: template */
+	int expect_exit;		/* check/verify command: expected status (default 0) */
+	char *expect_output;		/* check/verify: substring the output must contain */
+	char *manual;			/* manual: instructions (template, unquoted) */
+	char *when;			/* condition name, NULL = always */
+	char *verify_command;		/* template run after a successful run step */
+	char *verify_sql;		/* SQL that must return true on the target's PostgreSQL */
+	long long timeout_ms;		/* default 10 minutes */
+	long long estimate_ms;		/* -1 unknown */
+	enum rb_on_failure on_failure;
+	bool destructive;		/* typed confirmation */
+	bool ends_replication;		/* promote: show data-loss estimate on confirm */
+	bool restores_service;		/* RTO clock stops when this step is done */
+	struct rb_pos pos;		/* where the step starts in the file */
+};
+
+struct runbook {
+	char *path;
+	char *name;
+	enum rb_model model;
+	char *description;
+	struct rb_step *steps;
+	size_t n_steps;
+};
+
+const char *rb_kind_name(enum rb_kind k);
+const char *rb_model_name(enum rb_model m);
+
+/* Load and validate; NULL when the file cannot be parsed at all. Errors go to dl. */
+struct runbook *runbook_load(const char *path, struct diag_list *dl);
+void runbook_free(struct runbook *rb);
+/* Index of the step with id, or -1. */
+int runbook_step_index(const struct runbook *rb, const char *id);
+
+#endif

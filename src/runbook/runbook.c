@@ -1,0 +1,73 @@
+/*
+ * runbook.c: the runbook data model. Loading from YAML lives in
+ * runbook_load.c; this file holds what needs no parser.
+ */
+#include "drconsole/runbook.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+rb_kind_name(enum rb_kind k)
+{
+	switch (k) {
+	case RB_RUN:
+		return "run";
+	case RB_CHECK:
+		return "check";
+	case RB_MANUAL:
+		return "manual";
+	}
+	return "run";
+}
+
+const char *
+rb_model_name(enum rb_model m)
+{
+	switch (m) {
+	case RB_MODEL_REPLICATED:
+		return "replicated";
+	case RB_MODEL_RESTORE:
+		return "restore";
+	case RB_MODEL_FAILBACK:
+		return "failback";
+	}
+	return "replicated";
+}
+
+int
+runbook_step_index(const struct runbook *rb, const char *id)
+{
+	for (size_t i = 0; i < rb->n_steps; i++)
+		if (strcmp(rb->steps[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+runbook_free(struct runbook *rb)
+{
+	if (rb == NULL)
+		return;
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		struct rb_step *s = &rb->steps[i];
+
+		free(s->id);
+		free(s->title);
+		free(s->on_target);
+		free(s->become);
+		free(s->run);
+		free(s->check_probe);
+		free(s->check_command);
+		free(s->expect_output);
+		free(s->manual);
+		free(s->when);
+		free(s->verify_command);
+		free(s->verify_sql);
+	}
+	free(rb->steps);
+	free(rb->path);
+	free(rb->name);
+	free(rb->description);
+	free(rb);
+}
