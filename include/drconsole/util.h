@@ -49,6 +49,13 @@ void str_array_free(char **v, size_t n);
 long long time_wall_ms(void);
 long long time_mono_ms(void);
 
+/*
+ * Write all of buf to fd (retrying short writes and EINTR), then fsync.
+ * what names the file in *err. 0 on success.
+ */
+int write_all_fsync(int fd, const char *buf, size_t len, const char *what,
+		    char **err);
+
 /* Read a whole file into a NUL-terminated buffer; NULL and errno on failure. */
 char *file_read_all(const char *path, size_t *len_out);
 

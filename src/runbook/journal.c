@@ -118,7 +118,7 @@ int
 journal_append(struct journal *j, json_t *ev, char **err)
 {
 	char *line;
-	size_t len, off = 0;
+	size_t len;
 	int rc = 0;
 
 	json_object_set_new(ev, "seq", json_integer(++j->seq));
@@ -133,22 +133,7 @@ journal_append(struct journal *j, json_t *ev, char **err)
 	line = xrealloc(line, len + 2);
 	line[len++] = '\n';
 	line[len] = '\0';
-	while (off < len) {
-		ssize_t w = write(j->fd, line + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			*err = xasprintf("write(%s): %s", j->path, strerror(errno));
-			rc = -1;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (rc == 0 && fsync(j->fd) != 0) {
-		*err = xasprintf("fsync(%s): %s", j->path, strerror(errno));
-		rc = -1;
-	}
+	rc = write_all_fsync(j->fd, line, len, j->path, err);
 	free(line);
 	return rc;
 }

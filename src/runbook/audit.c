@@ -1,0 +1,99 @@
+/*
+ * audit.c: append-only JSON lines, one write + fsync per record. Uses the
+ * same line writer discipline as the journal; kept separate because it
+ * spans runs and is what a post-incident review reads.
+ */
+#include "drconsole/audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "drconsole/util.h"
+
+struct audit {
+	int fd;
+	char *path;
+};
+
+char *
+audit_whoami(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	const char *name = pw != NULL ? pw->pw_name : "?";
+	const char *sudo = getenv("SUDO_USER");
+
+	if (sudo != NULL && *sudo != '\0' && strcmp(sudo, name) != 0)
+		return xasprintf("%s (sudo from %s)", name, sudo);
+	return xstrdup(name);
+}
+
+struct audit *
+audit_open(const char *state_dir, char **err)
+{
+	struct audit *a;
+	char *path;
+	int fd;
+
+	if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+		*err = xasprintf("mkdir(%s): %s", state_dir, strerror(errno));
+		return NULL;
+	}
+	path = xasprintf("%s/audit.log", state_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*err = xasprintf("open(%s): %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	a = xcalloc(1, sizeof *a);
+	a->fd = fd;
+	a->path = path;
+	return a;
+}
+
+int
+audit_write(struct audit *a, json_t *ev, char **err)
+{
+	char stamp[32], *who = audit_whoami(), *line;
+	const char *ssh_client = getenv("SSH_CLIENT");
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t len;
+	int rc = 0;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_set_new(ev, "time", json_string(stamp));
+	json_object_set_new(ev, "user", json_string(who));
+	json_object_set_new(ev, "ssh_client", ssh_client != NULL ?
+			    json_string(ssh_client) : json_null());
+	free(who);
+	line = json_dumps(ev, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(ev);
+	if (line == NULL) {
+		*err = xasprintf("audit %s: cannot encode record", a->path);
+		return -1;
+	}
+	len = strlen(line);
+	line = xrealloc(line, len + 2);
+	line[len++] = '\n';
+	rc = write_all_fsync(a->fd, line, len, a->path, err);
+	free(line);
+	return rc;
+}
+
+void
+audit_close(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	close(a->fd);
+	free(a->path);
+	free(a);
+}
