@@ -1,0 +1,183 @@
+/*
+ * report.c: Markdown from a replayed journal. Every figure is derived from
+ * journal events (times, users, exit statuses), never from the clock at
+ * report time, so a report written a week later says the same.
+ */
+#include "drconsole/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "drconsole/engine.h"
+#include "drconsole/util.h"
+
+static void
+fmt_time(char *buf, size_t len, long long ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+static void
+fmt_dur(char *buf, size_t len, double s)
+{
+	long long v = (long long)(s + 0.5);
+
+	if (s < 0)
+		snprintf(buf, len, "-");
+	else if (v < 60)
+		snprintf(buf, len, "%llds", v);
+	else if (v < 3600)
+		snprintf(buf, len, "%lldm%02llds", v / 60, v % 60);
+	else
+		snprintf(buf, len, "%lldh%02lldm", v / 3600, (v % 3600) / 60);
+}
+
+static const char *
+ev_str(const json_t *ev, const char *key)
+{
+	const char *s = json_string_value(json_object_get(ev, key));
+
+	return s != NULL ? s : "";
+}
+
+void
+report_summarise(const struct report_input *in, struct report_summary *out)
+{
+	struct engine e;
+
+	memset(out, 0, sizeof *out);
+	out->rto_s = -1;
+	out->rpo_s = -1;
+	engine_init(&e, in->rb);
+	engine_replay(&e, in->journal->events, in->journal->n);
+	out->started_ms = e.run_started_ms;
+	out->restored_ms = e.service_restored_ms;
+	if (out->started_ms > 0 && out->restored_ms > 0)
+		out->rto_s = (double)(out->restored_ms - out->started_ms) / 1000.0;
+	for (size_t i = 0; i < in->journal->n; i++) {
+		const json_t *ev = in->journal->events[i];
+		const json_t *v = json_object_get(ev, "exposure_s");
+
+		if (strcmp(ev_str(ev, "event"), "rpo") == 0 && json_is_number(v))
+			out->rpo_s = json_number_value(v);
+	}
+	out->steps_total = (int)in->rb->n_steps;
+	for (size_t i = 0; i < in->rb->n_steps; i++) {
+		switch (e.steps[i].state) {
+		case STEP_DONE:
+			out->steps_done++;
+			break;
+		case STEP_FAILED:
+			out->steps_failed++;
+			break;
+		case STEP_SKIPPED:
+			out->steps_skipped++;
+			break;
+		case STEP_INTERRUPTED:
+			out->steps_interrupted++;
+			break;
+		case STEP_PENDING:
+		case STEP_RUNNING:
+			break;
+		}
+	}
+	engine_free(&e);
+}
+
+static const char *
+verdict(double achieved, double objective)
+{
+	if (achieved < 0)
+		return "not measured";
+	if (objective <= 0)
+		return "no objective set";
+	return achieved <= objective ? "**met**" : "**missed**";
+}
+
+int
+report_write(FILE *fp, const struct report_input *in)
+{
+	struct report_summary sum;
+	struct engine e;
+	char t1[32], t2[32], d1[32], d2[32];
+
+	report_summarise(in, &sum);
+	engine_init(&e, in->rb);
+	engine_replay(&e, in->journal->events, in->journal->n);
+
+	fprintf(fp, "# %s report: %s\n\n",
+		str_eq(e.mode, "drill") ? "Drill" : str_eq(e.mode, "dry-run") ? "Dry-run" : "Run",
+		in->rb->name != NULL ? in->rb->name : "(unnamed runbook)");
+	fmt_time(t1, sizeof t1, sum.started_ms);
+	fprintf(fp, "- Run: `%s`, mode %s\n", in->run_id != NULL ? in->run_id : "?",
+		e.mode != NULL ? e.mode : "?");
+	fprintf(fp, "- Runbook: `%s` (%s)\n", in->rb->path != NULL ? in->rb->path : "?",
+		rb_model_name(in->rb->model));
+	fprintf(fp, "- Started: %s\n", t1);
+	fprintf(fp, "- Steps: %d done, %d skipped, %d failed, %d interrupted, of %d\n",
+		sum.steps_done, sum.steps_skipped, sum.steps_failed,
+		sum.steps_interrupted, sum.steps_total);
+	if (in->journal->torn > 0 || in->journal->bad > 0)
+		fprintf(fp, "- Journal: %zu incomplete and %zu unreadable line(s) ignored\n",
+			in->journal->torn, in->journal->bad);
+	fprintf(fp, "\n## Objectives\n\n| | achieved | objective | |\n|---|---|---|---|\n");
+	fmt_dur(d1, sizeof d1, sum.rto_s);
+	fmt_dur(d2, sizeof d2, in->rto_objective_s > 0 ? in->rto_objective_s : -1);
+	fprintf(fp, "| RTO (first step to service restored) | %s | %s | %s |\n", d1, d2,
+		verdict(sum.rto_s, in->rto_objective_s));
+	fmt_dur(d1, sizeof d1, sum.rpo_s);
+	fmt_dur(d2, sizeof d2, in->rpo_objective_s > 0 ? in->rpo_objective_s : -1);
+	fprintf(fp, "| RPO (data-loss exposure when replication ended) | %s | %s | %s |\n",
+		d1, d2, verdict(sum.rpo_s, in->rpo_objective_s));
+
+	fprintf(fp, "\n## Steps\n\n| # | step | state | started | duration | attempts | confirmed by | exit |\n"
+		"|---|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < in->rb->n_steps; i++) {
+		const struct step_status *s = &e.steps[i];
+
+		fmt_time(t1, sizeof t1, s->started_ms);
+		fmt_dur(d1, sizeof d1, s->ended_ms > 0 && s->started_ms > 0 ?
+			(double)(s->ended_ms - s->started_ms) / 1000.0 : -1);
+		if (s->exit_status >= 0)
+			snprintf(t2, sizeof t2, "%d", s->exit_status);
+		else
+			snprintf(t2, sizeof t2, "-");
+		fprintf(fp, "| %zu | %s%s | %s | %s | %s | %u | %s | %s |\n", i + 1,
+			in->rb->steps[i].id, in->rb->steps[i].destructive ? " (destructive)" : "",
+			step_state_name(s->state), t1, d1, s->attempts,
+			s->confirmed_by != NULL ? s->confirmed_by : "-", t2);
+	}
+
+	fprintf(fp, "\n## Decisions, skips and overrides\n\n");
+	{
+		int any = 0;
+
+		for (size_t i = 0; i < in->journal->n; i++) {
+			const json_t *ev = in->journal->events[i];
+			const char *name = ev_str(ev, "event");
+
+			if (strcmp(name, "decision") != 0 && strcmp(name, "skip") != 0 &&
+			    strcmp(name, "override") != 0)
+				continue;
+			fmt_time(t1, sizeof t1, json_integer_value(json_object_get(ev, "t")));
+			fprintf(fp, "- %s %s: %s%s%s by %s%s%s\n", t1, name, ev_str(ev, "step"),
+				*ev_str(ev, "decision") ? " → " : "", ev_str(ev, "decision"),
+				ev_str(ev, "user"), *ev_str(ev, "reason") ? ": " : "",
+				ev_str(ev, "reason"));
+			any = 1;
+		}
+		if (!any)
+			fprintf(fp, "None.\n");
+	}
+	engine_free(&e);
+	return ferror(fp) ? -1 : 0;
+}
