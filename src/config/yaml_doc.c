@@ -281,6 +281,12 @@ parser_error(const yaml_parser_t *p, const char *name, const char *buf,
 			   (unsigned)(p->problem_value & 0xff));
 		return;
 	}
+	if (m->index < len && buf[m->index] == '\t') {
+		diag_error(dl, name, line, col,
+			   "tab character: YAML indentation must use spaces (%s)",
+			   p->problem != NULL ? p->problem : "invalid YAML");
+		return;
+	}
 	if (p->context != NULL)
 		diag_error(dl, name, line, col, "%s (%s at line %u)",
 			   p->problem != NULL ? p->problem : "invalid YAML",

@@ -85,7 +85,7 @@ test_syntax_errors(void **state)
 		const char *text;
 		const char *prefix;	/* expected start of the message */
 	} cases[] = {
-		{ "a: 1\n\tb: 2\n", "t.yml:2:1: error: found a tab character that violates indentation" },
+		{ "a: 1\n\tb: 2\n", "t.yml:2:1: error: tab character: YAML indentation must use spaces" },
 		{ "a: \"unclosed\nb: 2\n", "t.yml:3:1: error: found unexpected end of stream" },
 		{ "a: 1\n---\nb: 2\n", "t.yml:3:1: error: more than one YAML document" },
 		{ "a: [1, 2\n", "t.yml:2:1: error: did not find expected ',' or ']'" },

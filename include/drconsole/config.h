@@ -1,0 +1,105 @@
+/*
+ * config.h: drconsole.yml. Every option is one row of the table in
+ * config_options.c (path, type, bounds, default, help); the loader walks the
+ * YAML against that table, so unknown keys, wrong types, bad durations and
+ * out-of-range numbers are errors with file:line:col. Credentials are never
+ * accepted inline: keys that look like secrets are errors.
+ *
+ * Search order: -c FILE, $DRCONSOLE_CONFIG, ./drconsole.yml,
+ * $XDG_CONFIG_HOME/drconsole/config.yml, /etc/drconsole/config.yml; the first
+ * that exists is loaded. Independently, `read_only: true` in the system file
+ * pins read-only mode for everyone.
+ */
+#ifndef DRCONSOLE_CONFIG_H
+#define DRCONSOLE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "drconsole/diag.h"
+
+#define CONFIG_SYSTEM_PATH "/etc/drconsole/config.yml"
+
+struct config_site {
+	char *env_dir;		/* absolute or relative to the config file */
+	char *control;		/* host or group; default "control" */
+	bool drill_target;	/* unattended drills allowed against it */
+};
+
+struct config {
+	char *path;		/* the file loaded */
+	long long rpo_ms;
+	long long rto_ms;
+	struct config_site sites[2];	/* indexed by enum site_role */
+	struct {
+		char *user;
+		char *identity_file;
+		char *known_hosts;
+		bool agent;
+		long long connect_timeout_ms;
+		long long command_timeout_ms;
+		long long keepalive_ms;
+	} ssh;
+	struct {
+		char *user;
+		char *dbname;
+		char *sslmode;
+		char *service;
+		long long port;
+		long long connect_timeout_ms;
+	} pg;
+	struct {
+		char *endpoint;
+		char *region;
+		char *access_key_env;
+		char *secret_key_env;
+		char *session_token_env;
+		char *ca_file;
+		bool path_style;
+		long long timeout_ms;
+	} s3;
+	struct {
+		char *user_env;
+		char *password_env;
+		long long port;
+		long long timeout_ms;
+	} couch;
+	struct {
+		long long port;
+		long long timeout_ms;
+	} es;
+	long long refresh_ms;
+	long long probe_timeout_ms;
+	char *theme;
+	char **runbooks;
+	size_t n_runbooks;
+	char *state_dir;
+	char *log;
+	bool read_only;
+	bool read_only_pinned;	/* by the system file */
+	char *pinned_by;	/* that file */
+};
+
+/* Where to look; config_sources_from_env fills it from the real environment. */
+struct config_sources {
+	const char *explicit_path;	/* -c */
+	const char *env_config;		/* $DRCONSOLE_CONFIG */
+	const char *cwd;		/* for ./drconsole.yml */
+	const char *xdg_config_home;
+	const char *xdg_state_home;
+	const char *home;
+	const char *system_path;	/* CONFIG_SYSTEM_PATH, never from the environment */
+};
+
+void config_sources_from_env(struct config_sources *src, const char *explicit_path);
+/* 0 when loaded without errors; -1 otherwise (diagnostics in dl). */
+int config_load(const struct config_sources *src, struct config *cfg, struct diag_list *dl);
+/* Load one file (no search, no pin); for tests and tools. */
+int config_load_file(const char *path, const struct config_sources *src,
+		     struct config *cfg, struct diag_list *dl);
+void config_free(struct config *cfg);
+/* Every option with type, default and help, as a Markdown table. */
+void config_print_options(FILE *fp);
+
+#endif
