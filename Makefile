@@ -23,7 +23,7 @@ PKGS     := ncursesw libcurl yaml-0.1 libpq libssh2 jansson libxml-2.0
 DEB_BUILD := gcc make pkg-config libncurses-dev libcurl4-openssl-dev libyaml-dev \
              libpq-dev libssh2-1-dev libjansson-dev libxml2-dev libcmocka-dev
 DEB_TEST  := $(DEB_BUILD) tmux postgresql postgresql-contrib openssh-server \
-             openssh-client ansible nodejs npm procps iproute2 python3 curl \
+             openssh-client ansible procps iproute2 python3 curl \
              clang libclang-rt-14-dev
 DEB_BENCH := $(DEB_TEST) pssh htop hyperfine valgrind
 DEB_SHOTS := aha chromium
@@ -75,32 +75,36 @@ FUZZ_SECONDS ?= 60
 
 all: $(BIN)
 
-define install_debs
-	@missing=""; for p in $(1); do \
+# install_debs PKG...: apt-get install what is missing (as root), or print
+# the command to run (as another user).
+INSTALL_DEBS = install_debs() { \
+	missing=""; for p in "$$@"; do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if ! command -v dpkg-query >/dev/null; then echo "deps: not a Debian system; install the equivalents of:$$missing" >&2; exit 0; fi; \
+	[ -z "$$missing" ] && return 0; \
+	if ! command -v dpkg-query >/dev/null; then echo "deps: not a Debian system; install the equivalents of:$$missing" >&2; return 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 	  echo "deps: installing$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  { apt-get install -y -q --no-install-recommends $$missing || { apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; }; } >build-deps.log 2>&1 \
-	    || { tail -20 build-deps.log >&2; echo "deps: apt-get failed (see build-deps.log)" >&2; exit 1; }; \
+	    || { tail -20 build-deps.log >&2; echo "deps: apt-get failed (see build-deps.log)" >&2; return 1; }; \
 	else \
 	  echo "deps: missing Debian packages; run:" >&2; \
-	  echo "  sudo apt-get install -y$$missing" >&2; exit 1; \
-	fi
-endef
+	  echo "  sudo apt-get install -y$$missing" >&2; return 1; \
+	fi; }; install_debs
 
 deps:
-	$(call install_debs,$(DEB_BUILD))
+	@$(INSTALL_DEBS) $(DEB_BUILD)
+# Node.js may come from elsewhere than Debian, with its own npm: install
+# Debian's only when there is no npm at all.
 deps-test:
-	$(call install_debs,$(DEB_TEST))
+	@$(INSTALL_DEBS) $(DEB_TEST)
+	@command -v npm >/dev/null 2>&1 || $(INSTALL_DEBS) nodejs npm
 	@if [ -x tests/lab/lab.sh ]; then tests/lab/lab.sh deps; fi
 deps-bench:
-	$(call install_debs,$(DEB_BENCH))
+	@$(INSTALL_DEBS) $(DEB_BENCH)
 deps-shots:
-	$(call install_debs,$(DEB_SHOTS))
+	@$(INSTALL_DEBS) $(DEB_SHOTS)
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
