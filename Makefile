@@ -99,7 +99,7 @@ deps:
 # Debian's only when there is no npm at all.
 deps-test:
 	@$(INSTALL_DEBS) $(DEB_TEST)
-	@command -v npm >/dev/null 2>&1 || $(INSTALL_DEBS) nodejs npm
+	@command -v npm >/dev/null 2>&1 || { $(INSTALL_DEBS) nodejs npm; }
 	@if [ -x tests/lab/lab.sh ]; then tests/lab/lab.sh deps; fi
 deps-bench:
 	@$(INSTALL_DEBS) $(DEB_BENCH)
