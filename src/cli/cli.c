@@ -11,7 +11,10 @@
 
 #include "drconsole/util.h"
 
+extern const struct cli_command cmd_inventory;
+
 static const struct cli_command *const commands[] = {
+	&cmd_inventory,
 	NULL,
 };
 

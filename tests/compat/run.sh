@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Compatibility suite: drconsole's inventory parser against ansible-inventory
+# on the corpus in inventories/ (--list and --list --export must agree) and
+# invalid/ (both must reject). Prints PASS:/FAIL:/SKIP: lines.
+set -u
+cd "$(dirname "$0")"
+DRCONSOLE=${DRCONSOLE:-../../drconsole}
+if ! command -v ansible-inventory >/dev/null 2>&1; then
+	for f in inventories/*.ini invalid/*.ini; do
+		echo "SKIP: inventory $(basename "$f" .ini) (ansible-inventory not installed)"
+	done
+	exit 0
+fi
+for f in inventories/*.ini; do
+	name=$(basename "$f" .ini)
+	for mode in list export; do
+		if out=$(python3 compare.py "$DRCONSOLE" "$f" $([ $mode = export ] && echo export) 2>&1); then
+			echo "PASS: inventory $name --$mode agrees with ansible-inventory"
+		else
+			echo "FAIL: inventory $name --$mode differs from ansible-inventory"
+			printf '%s\n' "$out" | head -40
+		fi
+	done
+done
+for f in invalid/*.ini; do
+	name=$(basename "$f" .ini)
+	if out=$(python3 compare.py "$DRCONSOLE" --invalid "$f" 2>&1); then
+		echo "PASS: invalid inventory $name rejected by both"
+	else
+		echo "FAIL: invalid inventory $name"
+		printf '%s\n' "$out" | head -10
+	fi
+done
