@@ -12,8 +12,14 @@
 #include "drconsole/util.h"
 
 extern const struct cli_command cmd_inventory;
+extern const struct cli_command cmd_lint;
+extern const struct cli_command cmd_status;
+extern const struct cli_command cmd_check;
 
 static const struct cli_command *const commands[] = {
+	&cmd_status,
+	&cmd_check,
+	&cmd_lint,
 	&cmd_inventory,
 	NULL,
 };

@@ -430,7 +430,7 @@ post_slots(const struct pg_target *t, struct probe_ctx *ctx,
 }
 
 static void
-observe_standby(struct observation *o, const PGresult *res)
+observe_standby(enum site_role site, struct observation *o, const PGresult *res)
 {
 	struct pg_standby_reading r;
 	bool ok, idle = false;
@@ -460,6 +460,13 @@ observe_standby(struct observation *o, const PGresult *res)
 	obs_add_field(o, "last_msg_age_s", "%s", cell(res, 0, 7) ? cell(res, 0, 7) : "-");
 	if (lag >= 0)
 		obs_set_value(o, lag, "s");
+	/* a standby on the other site is what limits data loss if this one vanishes */
+	if (site == SITE_SECONDARY) {
+		obs_add_field(o, "rpo_store", "postgres");
+		obs_add_field(o, "rpo_kind", "replica");
+		if (r.receiver_streaming && lag >= 0)
+			obs_add_field(o, "rpo_exposure_s", "%.3f", lag);
+	}
 
 	if (!r.receiver_streaming) {
 		obs_set(o, OBS_CRIT, status != NULL ? status : "not streaming",
@@ -512,7 +519,7 @@ pg_run(const struct probe_job *job, struct probe_ctx *ctx)
 			obs_set(o, OBS_UNKNOWN, "error", "%s", err);
 			goto post;
 		}
-		observe_standby(o, res);
+		observe_standby(t->site, o, res);
 		PQclear(res);
 	} else {
 		char version[64];

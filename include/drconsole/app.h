@@ -1,0 +1,27 @@
+/*
+ * app.h: what every command that works on the two sites needs first: the
+ * configuration (search order, read-only pin) and both site models, with
+ * every diagnostic collected. One place, so `status`, `check`, `lint`,
+ * `drift` and the console load things the same way.
+ */
+#ifndef DRCONSOLE_APP_H
+#define DRCONSOLE_APP_H
+
+#include "drconsole/cli.h"
+#include "drconsole/config.h"
+#include "drconsole/site.h"
+
+struct app {
+	struct config cfg;
+	bool have_cfg;
+	struct site *sites[2];	/* indexed by enum site_role */
+	struct diag_list dl;
+	bool read_only;		/* the effective mode */
+	const char *read_only_reason;
+};
+
+/* 0 when the config loaded (sites may still have errors: see dl). */
+int app_load(struct app *app, const struct cli_options *opts);
+void app_free(struct app *app);
+
+#endif

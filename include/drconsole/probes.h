@@ -1,0 +1,20 @@
+/*
+ * probes.h: turning the two site models into probe jobs. Used by `status`,
+ * `check` and the console, so all three observe exactly the same things.
+ * Placeholders (PENDING) are posted for every job so the console can draw
+ * every row before the first result arrives.
+ */
+#ifndef DRCONSOLE_PROBES_H
+#define DRCONSOLE_PROBES_H
+
+#include "drconsole/config.h"
+#include "drconsole/scheduler.h"
+#include "drconsole/site.h"
+
+/* Add every probe job for both sites; returns the number of jobs. */
+size_t probes_add_all(struct scheduler *s, struct status_store *store,
+		      const struct config *cfg, struct site *const sites[2]);
+/* The data stores whose RPO exposure is judged (NULL-terminated, static storage). */
+const char *const *probes_rpo_stores(struct site *const sites[2]);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * cmd_lint.c: `drconsole lint [--json]`: the configuration and both
+ * environment directories; every problem with file:line:col. Exit 2 when
+ * there are errors, 0 otherwise (warnings alone do not fail).
+ */
+#include <stdio.h>
+
+#include "drconsole/app.h"
+#include "drconsole/lint.h"
+
+static int
+cmd_lint_run(const struct cli_options *opts, int argc, char **argv)
+{
+	struct app app;
+	int rc;
+
+	(void)argv;
+	if (argc > 1) {
+		fputs("usage: drconsole lint [--json]\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (app_load(&app, opts) == 0)
+		lint_sites(app.sites[SITE_PRIMARY], app.sites[SITE_SECONDARY], &app.dl);
+	lint_sort(&app.dl);
+	if (opts->json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < app.dl.n; i++) {
+			const struct diag *d = &app.dl.items[i];
+
+			json_array_append_new(arr, json_pack("{s:s?,s:i,s:i,s:s,s:s}",
+				"file", d->file, "line", (int)d->line, "column", (int)d->col,
+				"severity", diag_severity_name(d->severity), "message", d->message));
+		}
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(arr);
+	} else {
+		diag_print(&app.dl, stdout);
+		printf("%zu error%s, %zu warning%s\n", app.dl.errors, app.dl.errors == 1 ? "" : "s",
+		       app.dl.warnings, app.dl.warnings == 1 ? "" : "s");
+	}
+	rc = app.dl.errors > 0 ? EXIT_USAGE : EXIT_OK;
+	app_free(&app);
+	return rc;
+}
+
+const struct cli_command cmd_lint = {
+	.name = "lint",
+	.args = "[--json]",
+	.summary = "check the configuration and both env dirs",
+	.accepts = OPT_JSON,
+	.run = cmd_lint_run,
+};
