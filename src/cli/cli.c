@@ -15,11 +15,13 @@ extern const struct cli_command cmd_inventory;
 extern const struct cli_command cmd_lint;
 extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_check;
+extern const struct cli_command cmd_drift;
 
 static const struct cli_command *const commands[] = {
 	&cmd_status,
 	&cmd_check,
 	&cmd_lint,
+	&cmd_drift,
 	&cmd_inventory,
 	NULL,
 };
