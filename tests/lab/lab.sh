@@ -1,0 +1,544 @@
+#!/usr/bin/env bash
+# The drconsole lab: a two-site commcare-cloud-style deployment on loopback.
+#
+#   primary site   127.0.20.x   control .10  proxy .11  web .12  db .20 (PostgreSQL primary)
+#   secondary site 127.0.30.x   control .10  proxy .11  web .12  db .20 (streaming standby)
+#   S3 (s3rver)    127.0.40.10:4568     a port that never speaks SSH: 127.0.20.99:2222
+#
+# Every host is its own sshd on port 2222 with its own ed25519 host key; the
+# PostgreSQL clusters are Debian postgresql-common clusters (drlab_primary,
+# drlab_standby), so `pg_ctlcluster VERSION drlab_standby promote` works as
+# on real hosts. Everything lives in build/lab/ and everything started is
+# recorded by pid; `down` stops exactly that and removes build/lab/.
+#
+# usage: lab.sh deps|up|down|status|load [SECONDS]|backup|demo BINARY
+#        lab.sh stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR
+#        lab.sh stop-standby|start-standby|rebuild-standby
+#        lab.sh s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]
+set -euo pipefail
+umask 022
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TPL=$ROOT/tests/lab
+LAB=$ROOT/build/lab
+RUN=$LAB/run
+PGVER=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+SSH_PORT=2222
+PG_PORT=5433
+P_ADDRS="127.0.20.10 127.0.20.11 127.0.20.12 127.0.20.20"
+S_ADDRS="127.0.30.10 127.0.30.11 127.0.30.12 127.0.30.20"
+S3_ADDR=127.0.40.10
+S3_PORT=4568
+S3_REGION=us-east-1
+S3_KEY=S3RVER
+S3_SECRET=S3RVER
+HANG_ADDR=127.0.20.99
+P_ENV=labprod
+S_ENV=backup-labprod
+PG_BUCKET=dimagi-$P_ENV-postgres-backups
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() { printf 'lab: %s\n' "$*" >&2; exit 2; }
+need_root() { [ "$(id -u)" = 0 ] || die "the lab needs root (PostgreSQL clusters, sshd on loopback addresses); run it as root or in CI"; }
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+as_pg() { runuser -u postgres -- "$@"; }
+
+site_of() { case "$1" in 127.0.20.*) echo primary ;; 127.0.30.*) echo secondary ;; *) echo none ;; esac; }
+
+# ---- npm dependencies -------------------------------------------------------
+cmd_deps() {
+	command -v npm >/dev/null || die "npm is missing (make deps-test installs it)"
+	if [ ! -x "$TPL/node_modules/.bin/s3rver" ]; then
+		log "installing npm packages from tests/lab/package-lock.json"
+		(cd "$TPL" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci failed"
+	fi
+}
+
+# ---- sshd per host ------------------------------------------------------------
+sshd_conf() {	# addr
+	local a=$1 site d=$LAB/ssh/$1
+	site=$(site_of "$a")
+	mkdir -p "$d"
+	[ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$a" -f "$d/ssh_host_ed25519_key"
+	cat > "$d/sshd_config" <<EOF
+ListenAddress $a:$SSH_PORT
+HostKey $d/ssh_host_ed25519_key
+PidFile $RUN/sshd-$a.pid
+AuthorizedKeysFile $LAB/keys/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+MaxStartups 200
+MaxSessions 64
+LogLevel VERBOSE
+Subsystem sftp internal-sftp
+SetEnv DRLAB_SITE=$site DRLAB_DIR=$LAB PATH=$LAB/sites/$site/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+EOF
+}
+
+start_sshd() {	# addr
+	local a=$1
+	pid_alive "$RUN/sshd-$a.pid" && return 0
+	sshd_conf "$a"
+	/usr/sbin/sshd -f "$LAB/ssh/$a/sshd_config" -E "$LAB/logs/sshd-$a.log" || die "sshd on $a failed (see $LAB/logs/sshd-$a.log)"
+	for _ in $(seq 50); do pid_alive "$RUN/sshd-$a.pid" && return 0; sleep 0.1; done
+	die "sshd on $a did not start"
+}
+
+stop_pidfile() {	# pidfile
+	local f=$1 p
+	[ -f "$f" ] || return 0
+	p=$(cat "$f")
+	if kill -0 "$p" 2>/dev/null; then
+		kill "$p" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null || true
+	fi
+	rm -f "$f"
+}
+
+known_hosts_for() {	# site addrs...
+	local a
+	for a in "$@"; do
+		printf '[%s]:%s %s\n' "$a" "$SSH_PORT" "$(cut -d' ' -f1-2 "$LAB/ssh/$a/ssh_host_ed25519_key.pub")"
+	done
+}
+
+# ---- PostgreSQL ---------------------------------------------------------------
+pg_conf() {	# cluster addr sockdir
+	local c=$1 a=$2 sock=$3
+	mkdir -p "$sock"; chown postgres:postgres "$sock"
+	cat > "/etc/postgresql/$PGVER/$c/conf.d/drlab.conf" <<EOF
+listen_addresses = '$a'
+unix_socket_directories = '$sock'
+wal_level = replica
+max_wal_senders = 8
+max_replication_slots = 8
+hot_standby = on
+wal_keep_size = 128MB
+wal_sender_timeout = 60s
+wal_receiver_status_interval = 2s
+EOF
+	cat > "/etc/postgresql/$PGVER/$c/pg_hba.conf" <<EOF
+local all postgres peer
+local all all peer
+host replication hqrepl 127.0.0.0/8 scram-sha-256
+host all all 127.0.0.0/8 scram-sha-256
+EOF
+	chown postgres:postgres "/etc/postgresql/$PGVER/$c/conf.d/drlab.conf" "/etc/postgresql/$PGVER/$c/pg_hba.conf"
+	chmod 644 "/etc/postgresql/$PGVER/$c/conf.d/drlab.conf"
+	chmod 640 "/etc/postgresql/$PGVER/$c/pg_hba.conf"
+}
+
+pg_pass_files() {
+	(umask 077; printf '*:%s:*:drconsole_monitor:lab-monitor\n*:%s:*:hqrepl:lab-repl\n' "$PG_PORT" "$PG_PORT" > "$LAB/pgpass")
+	cp "$LAB/pgpass" "$LAB/pg/pgpass.postgres"
+	chown postgres:postgres "$LAB/pg/pgpass.postgres"
+	chmod 600 "$LAB/pg/pgpass.postgres"
+}
+
+psql_primary() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$LAB/pg/primary" -p "$PG_PORT" "$@"; }
+
+setup_primary() {
+	if ! pg_lsclusters -h | awk '{print $2}' | grep -qx drlab_primary; then
+		pg_createcluster "$PGVER" drlab_primary -p "$PG_PORT" -- --auth-local=peer >/dev/null
+	fi
+	pg_conf drlab_primary 127.0.20.20 "$LAB/pg/primary"
+	pg_ctlcluster "$PGVER" drlab_primary status >/dev/null 2>&1 || pg_ctlcluster "$PGVER" drlab_primary start
+	psql_primary -d postgres <<'EOF'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hqrepl') THEN
+    CREATE ROLE hqrepl LOGIN REPLICATION PASSWORD 'lab-repl';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'drconsole_monitor') THEN
+    CREATE ROLE drconsole_monitor LOGIN PASSWORD 'lab-monitor' IN ROLE pg_monitor;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = 'standby1') THEN
+    PERFORM pg_create_physical_replication_slot('standby1');
+  END IF;
+END $$;
+EOF
+	psql_primary -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'commcarehq'" | grep -q 1 ||
+		psql_primary -d postgres -c "CREATE DATABASE commcarehq"
+	psql_primary -d commcarehq -c "CREATE TABLE IF NOT EXISTS form_submissions (id bigserial PRIMARY KEY, received timestamptz DEFAULT now(), body text)"
+}
+
+setup_standby() {
+	local data=/var/lib/postgresql/$PGVER/drlab_standby
+	if pg_lsclusters -h | awk '{print $2}' | grep -qx drlab_standby; then
+		pg_conf drlab_standby 127.0.30.20 "$LAB/pg/standby"
+		pg_ctlcluster "$PGVER" drlab_standby status >/dev/null 2>&1 || pg_ctlcluster "$PGVER" drlab_standby start
+		return 0
+	fi
+	pg_createcluster "$PGVER" drlab_standby -p "$PG_PORT" -- --auth-local=peer >/dev/null
+	pg_conf drlab_standby 127.0.30.20 "$LAB/pg/standby"
+	rm -rf "${data:?}"/*
+	as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" pg_basebackup -h 127.0.20.20 -p "$PG_PORT" -U hqrepl \
+		-D "$data" -R -S standby1 -X stream -c fast -w >/dev/null
+	pg_ctlcluster "$PGVER" drlab_standby start
+}
+
+# ---- S3 -------------------------------------------------------------------------
+s3_curl() {	# curl args... (signed with the lab's keys; the secret goes via a netrc-style config file, not argv)
+	curl -sS --fail-with-body --max-time 20 --aws-sigv4 "aws:amz:$S3_REGION:s3" -K "$LAB/s3.curlrc" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
+}
+
+start_s3() {
+	pid_alive "$RUN/s3rver.pid" && return 0
+	mkdir -p "$LAB/s3"
+	(umask 077; printf 'user = "%s:%s"\n' "$S3_KEY" "$S3_SECRET" > "$LAB/s3.curlrc")
+	local args=()
+	for b in "$PG_BUCKET" "dimagi-$P_ENV-couch-backups" "dimagi-$P_ENV-blobdb-backups"; do
+		args+=(--configure-bucket "$b")
+	done
+	nohup node "$TPL/node_modules/s3rver/bin/s3rver.js" -d "$LAB/s3" -a "$S3_ADDR" -p "$S3_PORT" -s "${args[@]}" \
+		> "$LAB/logs/s3rver.log" 2>&1 &
+	echo $! > "$RUN/s3rver.pid"
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "http://$S3_ADDR:$S3_PORT/" && return 0
+		sleep 0.1
+	done
+	die "s3rver did not start (see $LAB/logs/s3rver.log)"
+}
+
+s3_put() {	# key file [bucket]
+	s3_curl -o /dev/null -T "$2" "http://$S3_ADDR:$S3_PORT/${3:-$PG_BUCKET}/$1"
+}
+
+s3_rm() {	# key [bucket]
+	s3_curl -o /dev/null -X DELETE "http://$S3_ADDR:$S3_PORT/${2:-$PG_BUCKET}/$1"
+}
+
+# A real plain-mode backup of the primary, named and uploaded as create_postgres_dump.sh does.
+cmd_backup() {
+	local type=${1:-daily} date dir name
+	date=$(date -u +%Y_%m_%d)
+	[ "$type" = hourly ] && date=$(date -u +%Y_%m_%d_%H)
+	dir=$LAB/sites/primary/opt/data/backups/postgresql
+	name=postgres_${P_ENV}_${type}_${date}
+	mkdir -p "$dir"; chown postgres:postgres "$dir"
+	rm -rf "${dir:?}/$name"
+	as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" pg_basebackup -h 127.0.20.20 -p "$PG_PORT" -U hqrepl \
+		-Fp -Xs -c fast -D "$dir/$name" -w
+	tar -C / -czf "$dir/$name.tar.gz" "${dir#/}/$name"
+	rm -rf "${dir:?}/$name"
+	s3_put "$name.tar.gz" "$dir/$name.tar.gz"
+	# the versioned fixed-key convention of the same backup
+	s3_put "postgres_${type}_db0-$P_ENV.tar.gz" "$dir/$name.tar.gz"
+	printf '[OK] Last %s postgres backup is %s.tar.gz\n' "$type" "$name" > "$dir/s3_backup_status.txt"
+	log "backup $name.tar.gz ($(du -h "$dir/$name.tar.gz" | cut -f1)) uploaded to $PG_BUCKET"
+}
+
+seed_s3() {
+	local tmp old
+	tmp=$(mktemp)
+	echo "lab placeholder: an older backup" > "$tmp"
+	old=$(date -u -d '3 days ago' +%Y_%m_%d)
+	s3_put "postgres_${P_ENV}_weekly_$(date -u -d 'last sunday' +%Y_%m_%d).tar.gz" "$tmp"
+	s3_put "postgres_${P_ENV}_daily_$old.tar.gz" "$tmp"
+	s3_put "couchdb_daily_$old.tar.gz" "$tmp" "dimagi-$P_ENV-couch-backups"
+	rm -f "$tmp"
+}
+
+# ---- env dirs, config, stand-ins -------------------------------------------------
+write_env() {	# site env deploy_env base(20|30)
+	local site=$1 env=$2 b=$4 d=$LAB/environments/$2
+	mkdir -p "$d"
+	{
+		printf '# Lab environment (generated by tests/lab/lab.sh)\n'
+		printf '[control_a0]\n127.0.%s.10 hostname=control-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
+		printf '[proxy_a0]\n127.0.%s.11 hostname=proxy-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
+		printf '[web_a0]\n127.0.%s.12 hostname=web-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
+		if [ "$site" = primary ]; then
+			printf '[db_a0]\n127.0.%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_server=127.0.30.20 postgresql_replication_slots="[\x27standby1\x27]"\n' "$b" "$env" "$SSH_PORT"
+		else
+			printf '[db_a0]\n127.0.%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_master=127.0.20.20 replication_slot=standby1\n' "$b" "$env" "$SSH_PORT"
+		fi
+		printf '[control:children]\ncontrol_a0\n[proxy:children]\nproxy_a0\n'
+		printf '[webworkers:children]\nweb_a0\n[celery:children]\nweb_a0\n[pillowtop:children]\nweb_a0\n'
+		printf '[django_manage:children]\nwebworkers\n'
+		if [ "$site" = primary ]; then
+			printf '[postgresql:children]\ndb_a0\n[pg_standby:children]\n[pg_backup:children]\ndb_a0\n'
+		else
+			printf '[postgresql:children]\n[pg_standby:children]\ndb_a0\n'
+		fi
+		printf '[couchdb2:children]\n[shared_dir_host:children]\ndb_a0\n'
+	} > "$d/inventory.ini"
+	cat > "$d/meta.yml" <<EOF
+deploy_env: $3
+env_monitoring_id: $3
+users:
+  - dimagi
+slack_alerts_channel: alerts-$3
+EOF
+	cat > "$d/public.yml" <<EOF
+aws_region: $S3_REGION
+aws_endpoint: http://$S3_ADDR:$S3_PORT
+aws_versioning_enabled: false
+backup_postgres: plain
+postgres_s3: $([ "$site" = primary ] && echo True || echo False)
+postgresql_backup_days: 1
+postgresql_backup_weeks: 1
+nadir_hour: 2
+backup_couch: False
+backup_blobdb: False
+postgres_snapshot_bucket: dimagi-$P_ENV-postgres-backups
+commcare_cloud_remote_user: $(id -un)
+couch_dbs:
+  default:
+    host: "{{ groups.webworkers.0 }}"
+    port: 15984
+    name: commcarehq
+localsettings:
+  HQ_INSTANCE: '$([ "$site" = primary ] && echo www || echo backup.www)'
+EOF
+	cat > "$d/postgresql.yml" <<EOF
+DEFAULT_POSTGRESQL_HOST: db_a0
+dbs:
+  main:
+    host: db_a0
+  formplayer:
+    host: db_a0
+  ucr:
+    host: db_a0
+postgres_override:
+  postgresql_version: '$PGVER'
+EOF
+	printf 'SITE_HOST: %s\n' "$([ "$site" = primary ] && echo www.labprod.example || echo backup.www.labprod.example)" > "$d/proxy.yml"
+	printf 'celery_processes:\n  web_a0:\n    repeat_record_queue:\n      concurrency: 2\n' > "$d/app-processes.yml"
+	printf '{}\n' > "$d/fab-settings.yml"
+}
+
+write_standin() {	# site env
+	local site=$1 env=$2 bin=$LAB/sites/$1/bin
+	mkdir -p "$bin"
+	cat > "$bin/commcare-cloud" <<EOF
+#!/usr/bin/env bash
+# LAB STAND-IN for commcare-cloud: logs every invocation and performs the few
+# effects drconsole's lab runbooks rely on. It is not commcare-cloud.
+set -u
+site=$site env=$env lab=$LAB
+log=\$lab/sites/\$site/commcare-cloud.log
+printf '%s %s %s\n' "\$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\$site" "\$*" >> "\$log"
+case "\${1:-}" in --help|-h|"") echo "commcare-cloud (drconsole lab stand-in): ENV downtime|run-shell-command|service|update-config|deploy|django-manage|validate-environment-settings|ap"; exit 0 ;; esac
+[ "\$1" = "\$env" ] || { echo "commcare-cloud (lab stand-in): unknown environment '\$1' (this is \$env)" >&2; exit 2; }
+shift
+app_pid=\$lab/run/app-\$site.pid
+case "\${1:-} \${2:-}" in
+"downtime start")
+	if [ -f "\$app_pid" ] && kill -0 "\$(cat "\$app_pid")" 2>/dev/null; then kill "\$(cat "\$app_pid")"; fi
+	rm -f "\$app_pid"; echo "supervisor processes stopped on \$env" ;;
+"downtime end")
+	if ! { [ -f "\$app_pid" ] && kill -0 "\$(cat "\$app_pid")" 2>/dev/null; }; then
+		nohup sleep 1000000 >/dev/null 2>&1 & echo \$! > "\$app_pid"
+	fi
+	echo "supervisor processes started on \$env" ;;
+"service postgresql")
+	case "\${3:-status}" in
+	stop|start|status) c=drlab_\$([ \$site = primary ] && echo primary || echo standby); exec pg_ctlcluster $PGVER "\$c" "\${3:-status}" ;;
+	*) echo "unsupported: service postgresql \${3:-}" >&2; exit 2 ;;
+	esac ;;
+"run-shell-command "*)
+	shift 2; while [ "\${1:-}" = -b ] || [ "\${1:-}" = --become-user ] || [ "\${1:-}" = --silence-warnings ]; do
+		[ "\$1" = --become-user ] && shift; shift; done
+	exec bash -c "\$1" ;;
+"update-config "*|"deploy "*|"django-manage "*|"validate-environment-settings "*|"ap "*|"ansible-playbook "*)
+	echo "ok (lab stand-in): \$*" ;;
+*) echo "commcare-cloud (lab stand-in): unsupported command: \$*" >&2; exit 2 ;;
+esac
+EOF
+	chmod +x "$bin/commcare-cloud"
+	ln -sf commcare-cloud "$bin/cchq"
+	if ! pid_alive "$RUN/app-$site.pid"; then
+		nohup sleep 1000000 >/dev/null 2>&1 &
+		echo $! > "$RUN/app-$site.pid"
+	fi
+}
+
+write_config() {
+	cat > "$LAB/drconsole.yml" <<EOF
+# drconsole configuration for the loopback lab (generated by tests/lab/lab.sh)
+objectives: { rpo: 15m, rto: 2h }
+sites:
+  primary:   { env_dir: environments/$P_ENV,   control: control }
+  secondary: { env_dir: environments/$S_ENV, control: control, drill_target: true }
+ssh:
+  user: $(id -un)
+  identity_file: keys/operator
+  known_hosts: keys/user_known_hosts
+  agent: false
+  connect_timeout: 3s
+postgres: { user: drconsole_monitor, dbname: postgres, port: $PG_PORT, sslmode: disable, connect_timeout: 3s }
+s3:
+  region: $S3_REGION
+  path_style: true
+  access_key_env: LAB_S3_ACCESS_KEY
+  secret_key_env: LAB_S3_SECRET_KEY
+  timeout: 5s
+refresh: 5s
+probe_timeout: 5s
+runbooks: [$ROOT/runbooks/failover.yml]
+state_dir: state
+EOF
+	: > "$LAB/keys/user_known_hosts"
+	cat > "$LAB/lab.env" <<EOF
+LAB_DIR=$LAB
+LAB_CONFIG=$LAB/drconsole.yml
+LAB_PRIMARY_ENV=$LAB/environments/$P_ENV
+LAB_SECONDARY_ENV=$LAB/environments/$S_ENV
+LAB_SSH_USER=$(id -un)
+LAB_SSH_KEY=$LAB/keys/operator
+LAB_SSH_PORT=$SSH_PORT
+LAB_PRIMARY_HOSTS="$P_ADDRS"
+LAB_SECONDARY_HOSTS="$S_ADDRS"
+LAB_PG_VERSION=$PGVER
+LAB_PG_PRIMARY_CLUSTER=drlab_primary
+LAB_PG_STANDBY_CLUSTER=drlab_standby
+LAB_PG_PRIMARY_HOST=127.0.20.20
+LAB_PG_STANDBY_HOST=127.0.30.20
+LAB_PG_PORT=$PG_PORT
+LAB_PG_MONITOR_USER=drconsole_monitor
+LAB_PGPASSFILE=$LAB/pgpass
+LAB_S3_ENDPOINT=http://$S3_ADDR:$S3_PORT
+LAB_S3_REGION=$S3_REGION
+LAB_S3_ACCESS_KEY=$S3_KEY
+LAB_S3_SECRET_KEY=$S3_SECRET
+LAB_S3_BUCKET_PG=$PG_BUCKET
+LAB_HANG_ADDR=$HANG_ADDR
+LAB_HANG_PORT=$SSH_PORT
+EOF
+}
+
+start_hang() {
+	pid_alive "$RUN/hang.pid" && return 0
+	nohup python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(64)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)   # accept and never speak
+' "$HANG_ADDR" "$SSH_PORT" > "$LAB/logs/hang.log" 2>&1 &
+	echo $! > "$RUN/hang.pid"
+}
+
+cmd_up() {
+	local t0=$SECONDS a
+	need_root
+	[ -n "$PGVER" ] || die "no PostgreSQL server installed (make deps-test installs it)"
+	cmd_deps
+	mkdir -p "$LAB"/{run,logs,keys,pg,environments,sites/primary,sites/secondary} /run/sshd
+	chmod 755 "$LAB" "$LAB/pg"
+	[ -f "$LAB/keys/operator" ] || ssh-keygen -q -t ed25519 -N '' -C drconsole-lab-operator -f "$LAB/keys/operator"
+	cp "$LAB/keys/operator.pub" "$LAB/keys/authorized_keys"
+	for a in $P_ADDRS $S_ADDRS; do start_sshd "$a"; done
+	start_hang
+	pg_pass_files
+	setup_primary
+	setup_standby
+	start_s3
+	write_env primary "$P_ENV" "$P_ENV" 20
+	write_env secondary "$S_ENV" "$S_ENV" 30
+	known_hosts_for $P_ADDRS > "$LAB/environments/$P_ENV/known_hosts"
+	known_hosts_for $S_ADDRS > "$LAB/environments/$S_ENV/known_hosts"
+	write_standin primary "$P_ENV"
+	write_standin secondary "$S_ENV"
+	write_config
+	seed_s3
+	cmd_backup daily >/dev/null 2>&1 || cmd_backup daily
+	log "up in $((SECONDS - t0))s; config: $LAB/drconsole.yml"
+}
+
+cmd_down() {
+	local f
+	for f in "$RUN"/*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+	if command -v pg_lsclusters >/dev/null 2>&1; then
+		for c in drlab_standby drlab_primary; do
+			if pg_lsclusters -h 2>/dev/null | awk '{print $2}' | grep -qx "$c"; then
+				pg_dropcluster --stop "$PGVER" "$c" || true
+				rm -rf "/etc/postgresql/$PGVER/$c"
+			fi
+		done
+	fi
+	rm -rf "$LAB"
+	log "down"
+}
+
+cmd_status() {
+	local bad=0 a
+	[ -d "$LAB" ] || { echo "lab is down"; return 1; }
+	for a in $P_ADDRS $S_ADDRS; do
+		if pid_alive "$RUN/sshd-$a.pid"; then echo "healthy    sshd $a:$SSH_PORT"; else echo "UNHEALTHY  sshd $a:$SSH_PORT"; bad=1; fi
+	done
+	if pg_isready -q -h 127.0.20.20 -p "$PG_PORT"; then echo "healthy    postgresql primary 127.0.20.20:$PG_PORT"; else echo "UNHEALTHY  postgresql primary"; bad=1; fi
+	if pg_isready -q -h 127.0.30.20 -p "$PG_PORT"; then
+		if [ "$(as_pg psql -X -h "$LAB/pg/standby" -p "$PG_PORT" -d postgres -tAc 'select status from pg_stat_wal_receiver')" = streaming ]; then
+			echo "healthy    postgresql standby 127.0.30.20:$PG_PORT (streaming)"
+		else
+			echo "UNHEALTHY  postgresql standby: not streaming"; bad=1
+		fi
+	else
+		echo "UNHEALTHY  postgresql standby"; bad=1
+	fi
+	if s3_curl -o /dev/null "http://$S3_ADDR:$S3_PORT/$PG_BUCKET?list-type=2" 2>/dev/null; then echo "healthy    s3 $S3_ADDR:$S3_PORT"; else echo "UNHEALTHY  s3"; bad=1; fi
+	if pid_alive "$RUN/hang.pid"; then echo "healthy    hang listener $HANG_ADDR:$SSH_PORT"; else echo "UNHEALTHY  hang listener"; bad=1; fi
+	return $bad
+}
+
+cmd_load() {
+	local secs=${1:-30}
+	as_pg pgbench -q -h "$LAB/pg/primary" -p "$PG_PORT" -i -s 2 commcarehq >/dev/null 2>&1 || true
+	as_pg pgbench -h "$LAB/pg/primary" -p "$PG_PORT" -c 4 -T "$secs" -n commcarehq >/dev/null 2>&1
+}
+
+cmd_demo() {
+	local bin=$1
+	echo "The lab is up. Primary site 127.0.20.x, secondary 127.0.30.x, S3 on $S3_ADDR:$S3_PORT."
+	set -a; . "$LAB/lab.env"; set +a
+	export PGPASSFILE=$LAB/pgpass
+	if "$bin" --help 2>&1 | grep -q '^  console'; then
+		"$bin" -c "$LAB/drconsole.yml" || true
+	else
+		"$bin" -c "$LAB/drconsole.yml" status || true
+	fi
+	echo
+	echo "The lab is still running. Stop it with: make lab-down"
+}
+
+case "${1:-}" in
+deps) cmd_deps ;;
+up) cmd_up ;;
+down) cmd_down ;;
+status) cmd_status ;;
+load) shift; cmd_load "$@" ;;
+backup) shift; cmd_backup "$@" ;;
+demo) shift; cmd_demo "$@" ;;
+stop-sshd) stop_pidfile "$RUN/sshd-$2.pid" ;;
+start-sshd) start_sshd "$2" ;;
+rekey)
+	cp -n "$LAB/ssh/$2/ssh_host_ed25519_key" "$LAB/ssh/$2/orig_key" 2>/dev/null || true
+	cp -n "$LAB/ssh/$2/ssh_host_ed25519_key.pub" "$LAB/ssh/$2/orig_key.pub" 2>/dev/null || true
+	stop_pidfile "$RUN/sshd-$2.pid"
+	rm -f "$LAB/ssh/$2/ssh_host_ed25519_key" "$LAB/ssh/$2/ssh_host_ed25519_key.pub"
+	start_sshd "$2" ;;
+restore-key)
+	stop_pidfile "$RUN/sshd-$2.pid"
+	mv "$LAB/ssh/$2/orig_key" "$LAB/ssh/$2/ssh_host_ed25519_key"
+	mv "$LAB/ssh/$2/orig_key.pub" "$LAB/ssh/$2/ssh_host_ed25519_key.pub"
+	start_sshd "$2" ;;
+stop-standby) pg_ctlcluster "$PGVER" drlab_standby stop ;;
+start-standby) pg_ctlcluster "$PGVER" drlab_standby start ;;
+rebuild-standby)
+	pg_dropcluster --stop "$PGVER" drlab_standby || true
+	psql_primary -d postgres -tAc "SELECT pg_drop_replication_slot('standby1') WHERE EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name='standby1' AND NOT active)" >/dev/null
+	psql_primary -d postgres -tAc "SELECT pg_create_physical_replication_slot('standby1') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name='standby1')" >/dev/null
+	setup_standby ;;
+s3-put) s3_put "$2" "$3" "${4:-}" ;;
+s3-rm) s3_rm "$2" "${3:-}" ;;
+*) echo "usage: $0 deps|up|down|status|load [SECONDS]|backup [TYPE]|demo BINARY|stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR|stop-standby|start-standby|rebuild-standby|s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]" >&2; exit 2 ;;
+esac
