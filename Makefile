@@ -148,8 +148,14 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 
-bench: deps-bench $(BIN)
-	@DRCONSOLE=$(abspath $(BIN)) tests/bench/run.sh
+BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: tests/bench/%.c $(LIBA) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(ALL_LIBS)
+
+bench: deps-bench $(BIN) $(BENCH_BIN)
+	@DRCONSOLE=$(abspath $(BIN)) BUILD=$(BUILD) tests/bench/run.sh
 
 lab-up: deps-test $(BIN)
 	@tests/lab/lab.sh up

@@ -34,6 +34,7 @@ struct inv_host {
 	size_t *groups;		/* direct groups, by index */
 	size_t n_groups;
 	size_t cap_groups;
+	char *member;		/* [group index] != 0: member directly or through children */
 };
 
 struct inv_group {

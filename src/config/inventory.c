@@ -744,6 +744,8 @@ reconcile(struct parser *p)
 	}
 }
 
+static char *host_groups(const struct inventory *inv, const struct inv_host *h);
+
 struct inventory *
 inventory_parse(const char *name, const char *text, size_t len, struct diag_list *dl)
 {
@@ -859,6 +861,8 @@ inventory_parse(const char *name, const char *text, size_t len, struct diag_list
 		drop_pending(&p.pend[i]);
 	free(p.pend);
 	reconcile(&p);
+	for (size_t i = 0; i < inv->n_hosts; i++)
+		inv->hosts[i].member = host_groups(inv, &inv->hosts[i]);
 	return inv;
 }
 
@@ -887,6 +891,7 @@ inventory_free(struct inventory *inv)
 		free(inv->hosts[i].name);
 		vars_free(&inv->hosts[i].vars);
 		free(inv->hosts[i].groups);
+		free(inv->hosts[i].member);
 	}
 	for (size_t i = 0; i < inv->n_groups; i++) {
 		struct inv_group *g = &inv->groups[i];
@@ -963,6 +968,10 @@ host_groups(const struct inventory *inv, const struct inv_host *h)
 {
 	char *mark = xcalloc(inv->n_groups, 1);
 
+	if (h->member != NULL) {
+		memcpy(mark, h->member, inv->n_groups);
+		return mark;
+	}
 	mark[0] = 1;
 	for (size_t i = 0; i < h->n_groups; i++)
 		mark_ancestors(inv, h->groups[i], mark);
@@ -979,6 +988,8 @@ inventory_host_in_group(const struct inventory *inv, const struct inv_host *h,
 
 	if (gi < 0)
 		return false;
+	if (h->member != NULL)
+		return h->member[gi] != 0;
 	mark = host_groups(inv, h);
 	in = mark[gi] != 0;
 	free(mark);

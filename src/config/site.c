@@ -170,7 +170,7 @@ all_groups(const struct site *s, const struct inv_host *h)
 	struct strbuf sb = STRBUF_INIT;
 
 	for (size_t g = 2; g < s->inv->n_groups; g++)
-		if (inventory_host_in_group(s->inv, h, s->inv->groups[g].name))
+		if (h->member != NULL && h->member[g])
 			strbuf_printf(&sb, "%s%s", sb.len > 0 ? "," : "", s->inv->groups[g].name);
 	return strbuf_detach(&sb);
 }
