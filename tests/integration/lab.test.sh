@@ -43,3 +43,13 @@ if printf '%s' "$out" | grep -q "ok (lab stand-in)" && grep -q "backup-labprod u
 else
 	ko "stand-in" "$out"
 fi
+
+id=lab-$$-$(date +%s)
+curl -sS -o /dev/null -X PUT "$LAB_COUCH_PRIMARY_URL/commcarehq/$id" -H 'Content-Type: application/json' -d '{"form":"test"}'
+got=""
+for _ in $(seq 50); do
+	got=$(curl -s "$LAB_COUCH_SECONDARY_URL/commcarehq/$id")
+	printf '%s' "$got" | grep -q '"form":"test"' && break
+	sleep 0.2
+done
+printf '%s' "$got" | grep -q '"form":"test"' && ok "a CouchDB doc written on the primary replicates to the secondary" || ko "couch replication" "$got"

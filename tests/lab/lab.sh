@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The drconsole lab: a two-site commcare-cloud-style deployment on loopback.
 #
-#   primary site   127.0.20.x   control .10  proxy .11  web .12  db .20 (PostgreSQL primary)
-#   secondary site 127.0.30.x   control .10  proxy .11  web .12  db .20 (streaming standby)
+#   primary site   127.0.20.x   control .10  proxy .11  web .12  db .20 (PostgreSQL primary)  couch .30
+#   secondary site 127.0.30.x   control .10  proxy .11  web .12  db .20 (streaming standby)  couch .30
+#   CouchDB-compatible servers (pouchdb-server) on the couch hosts, port 15984,
+#   with continuous replication from the primary's to the secondary's
 #   S3 (s3rver)    127.0.40.10:4568     a port that never speaks SSH: 127.0.20.99:2222
 #
 # Every host is its own sshd on port 2222 with its own ed25519 host key; the
@@ -25,8 +27,8 @@ RUN=$LAB/run
 PGVER=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
 SSH_PORT=2222
 PG_PORT=5433
-P_ADDRS="127.0.20.10 127.0.20.11 127.0.20.12 127.0.20.20"
-S_ADDRS="127.0.30.10 127.0.30.11 127.0.30.12 127.0.30.20"
+P_ADDRS="127.0.20.10 127.0.20.11 127.0.20.12 127.0.20.20 127.0.20.30"
+S_ADDRS="127.0.30.10 127.0.30.11 127.0.30.12 127.0.30.20 127.0.30.30"
 S3_ADDR=127.0.40.10
 S3_PORT=4568
 S3_REGION=us-east-1
@@ -50,9 +52,10 @@ site_of() { case "$1" in 127.0.20.*) echo primary ;; 127.0.30.*) echo secondary 
 # ---- npm dependencies -------------------------------------------------------
 cmd_deps() {
 	command -v npm >/dev/null || die "npm is missing (make deps-test installs it)"
-	if [ ! -x "$TPL/node_modules/.bin/s3rver" ]; then
+	if [ ! -x "$TPL/node_modules/.bin/s3rver" ] || [ ! -x "$TPL/node_modules/.bin/pouchdb-server" ]; then
 		log "installing npm packages from tests/lab/package-lock.json"
-		(cd "$TPL" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci failed"
+		# --ignore-scripts: leveldown's native build needs a download; the lab runs CouchDB in memory
+		(cd "$TPL" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci failed"
 	fi
 }
 
@@ -197,7 +200,7 @@ start_s3() {
 		args+=(--configure-bucket "$b")
 	done
 	nohup node "$TPL/node_modules/s3rver/bin/s3rver.js" -d "$LAB/s3" -a "$S3_ADDR" -p "$S3_PORT" -s "${args[@]}" \
-		> "$LAB/logs/s3rver.log" 2>&1 &
+		</dev/null > "$LAB/logs/s3rver.log" 2>&1 &
 	echo $! > "$RUN/s3rver.pid"
 	for _ in $(seq 100); do
 		curl -s -o /dev/null "http://$S3_ADDR:$S3_PORT/" && return 0
@@ -212,6 +215,27 @@ s3_put() {	# key file [bucket]
 
 s3_rm() {	# key [bucket]
 	s3_curl -o /dev/null -X DELETE "http://$S3_ADDR:$S3_PORT/${2:-$PG_BUCKET}/$1"
+}
+
+# ---- CouchDB (pouchdb-server, in memory) -------------------------------------------
+start_couch() {	# addr name
+	local a=$1 n=$2
+	pid_alive "$RUN/couch-$n.pid" && return 0
+	mkdir -p "$LAB/couch/$n"
+	# exec: the recorded pid is node's own, and no shell keeps the caller's stdout open
+	(cd "$LAB/couch/$n" && exec node "$TPL/node_modules/pouchdb-server/bin/pouchdb-server" --in-memory \
+		-o "$a" -p 15984) </dev/null > "$LAB/logs/couch-$n.log" 2>&1 &
+	echo $! > "$RUN/couch-$n.pid"
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "http://$a:15984/" && break
+		sleep 0.1
+	done
+	curl -sS -o /dev/null -X PUT "http://$a:15984/commcarehq" || die "couch on $a did not start"
+}
+
+start_couch_replication() {
+	curl -sS -o /dev/null -H 'Content-Type: application/json' -X POST "http://127.0.20.30:15984/_replicate" \
+		-d '{"source":"http://127.0.20.30:15984/commcarehq","target":"http://127.0.30.30:15984/commcarehq","continuous":true}'
 }
 
 # A real plain-mode backup of the primary, named and uploaded as create_postgres_dump.sh does.
@@ -267,7 +291,8 @@ write_env() {	# site env deploy_env base(20|30)
 		else
 			printf '[postgresql:children]\n[pg_standby:children]\ndb_a0\n'
 		fi
-		printf '[couchdb2:children]\n[shared_dir_host:children]\ndb_a0\n'
+		printf '[couch_a0]\n127.0.%s.30 hostname=couch-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
+		printf '[couchdb2:children]\ncouch_a0\n[shared_dir_host:children]\ndb_a0\n'
 	} > "$d/inventory.ini"
 	cat > "$d/meta.yml" <<EOF
 deploy_env: $3
@@ -291,7 +316,7 @@ postgres_snapshot_bucket: dimagi-$P_ENV-postgres-backups
 commcare_cloud_remote_user: $(id -un)
 couch_dbs:
   default:
-    host: "{{ groups.webworkers.0 }}"
+    host: "{{ groups.couchdb2.0 }}"
     port: 15984
     name: commcarehq
 localsettings:
@@ -409,6 +434,8 @@ LAB_S3_REGION=$S3_REGION
 LAB_S3_ACCESS_KEY=$S3_KEY
 LAB_S3_SECRET_KEY=$S3_SECRET
 LAB_S3_BUCKET_PG=$PG_BUCKET
+LAB_COUCH_PRIMARY_URL=http://127.0.20.30:15984
+LAB_COUCH_SECONDARY_URL=http://127.0.30.30:15984
 LAB_HANG_ADDR=$HANG_ADDR
 LAB_HANG_PORT=$SSH_PORT
 EOF
@@ -423,7 +450,7 @@ s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(64)
 held = []
 while True:
     c, _ = s.accept(); held.append(c)   # accept and never speak
-' "$HANG_ADDR" "$SSH_PORT" > "$LAB/logs/hang.log" 2>&1 &
+' "$HANG_ADDR" "$SSH_PORT" </dev/null > "$LAB/logs/hang.log" 2>&1 &
 	echo $! > "$RUN/hang.pid"
 }
 
@@ -442,6 +469,9 @@ cmd_up() {
 	setup_primary
 	setup_standby
 	start_s3
+	start_couch 127.0.20.30 primary
+	start_couch 127.0.30.30 secondary
+	start_couch_replication
 	write_env primary "$P_ENV" "$P_ENV" 20
 	write_env secondary "$S_ENV" "$S_ENV" 30
 	known_hosts_for $P_ADDRS > "$LAB/environments/$P_ENV/known_hosts"
@@ -486,6 +516,9 @@ cmd_status() {
 		echo "UNHEALTHY  postgresql standby"; bad=1
 	fi
 	if s3_curl -o /dev/null "http://$S3_ADDR:$S3_PORT/$PG_BUCKET?list-type=2" 2>/dev/null; then echo "healthy    s3 $S3_ADDR:$S3_PORT"; else echo "UNHEALTHY  s3"; bad=1; fi
+	for n in primary secondary; do
+		if pid_alive "$RUN/couch-$n.pid"; then echo "healthy    couchdb $n"; else echo "UNHEALTHY  couchdb $n"; bad=1; fi
+	done
 	if pid_alive "$RUN/hang.pid"; then echo "healthy    hang listener $HANG_ADDR:$SSH_PORT"; else echo "UNHEALTHY  hang listener"; bad=1; fi
 	return $bad
 }
