@@ -1,0 +1,72 @@
+/*
+ * sanitize.h: make untrusted remote output safe to draw and to log.
+ *
+ * The output is valid UTF-8 that holds no terminal control at all:
+ *  - ESC sequences are removed whole: CSI (ESC [ ... final), OSC (ESC ]),
+ *    DCS (ESC P), SOS (ESC X), PM (ESC ^), APC (ESC _) with their string
+ *    up to BEL or ST (ESC \ or C1 ST), ESC + intermediates + final
+ *    (ESC ( B), two-byte escapes (ESC c, ESC 7) and a lone ESC;
+ *  - C1 controls U+0080..U+009F are controls whether they arrive UTF-8
+ *    encoded (C2 9B) or as a raw byte outside a UTF-8 sequence (9B); the
+ *    introducers among them (CSI, OSC, DCS, SOS, PM, APC) swallow their
+ *    sequence like the ESC forms;
+ *  - C0 controls and DEL are dropped except '\n' and '\t'. "\r\n" becomes
+ *    "\n"; a lone '\r' (progress bars redrawing a line) becomes "\n", so
+ *    each redraw is kept as its own line and nothing is overprinted;
+ *  - bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069)
+ *    are dropped: they let text display in an order other than its own;
+ *  - invalid UTF-8 (stray continuation bytes, overlong forms, surrogates,
+ *    code points above U+10FFFF, truncated sequences) becomes U+FFFD, one
+ *    per maximal invalid subpart;
+ *  - CAN and SUB abort a sequence, as on a VT terminal. A string sequence
+ *    longer than SANITIZE_MAX_STRING characters or a CSI longer than
+ *    SANITIZE_MAX_CSI characters is abandoned: what follows is shown as text
+ *    (sanitised), so a forgotten terminator cannot hide the rest of the
+ *    output.
+ * Streaming: a sequence or UTF-8 character split across calls to
+ * sanitize_feed is handled exactly as if it had arrived in one piece.
+ */
+#ifndef DRCONSOLE_SANITIZE_H
+#define DRCONSOLE_SANITIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "drconsole/strbuf.h"
+
+#define SANITIZE_MAX_STRING	65536
+#define SANITIZE_MAX_CSI	256
+
+enum sanitize_flags {
+	SANITIZE_ONE_LINE = 1 << 0,	/* '\n' and '\t' become ' ' (status lines) */
+};
+
+/* Parser state between chunks; zero-initialise or sanitize_init. */
+struct sanitize_state {
+	unsigned flags;
+	unsigned char mode;		/* private: ground, escape, csi, string... */
+	bool pending_cr;		/* a '\r' whose successor is not known yet */
+	unsigned char u8_need;		/* continuation bytes still expected */
+	unsigned char u8_len;		/* bytes held in u8_buf */
+	unsigned char u8_buf[4];
+	unsigned long u8_cp;		/* code point being decoded */
+	size_t seq_len;			/* bytes inside the current sequence */
+};
+
+#define SANITIZE_STATE_INIT { 0, 0, false, 0, 0, { 0, 0, 0, 0 }, 0, 0 }
+
+void sanitize_init(struct sanitize_state *st, unsigned flags);
+/* Sanitise len bytes of in, appending the result to out. */
+void sanitize_feed(struct sanitize_state *st, const char *in, size_t len,
+		   struct strbuf *out);
+/*
+ * End of stream: a truncated UTF-8 sequence becomes U+FFFD, a pending '\r'
+ * becomes "\n" (or ' ' in one-line mode), an unfinished escape sequence is
+ * dropped. The state is reset for reuse.
+ */
+void sanitize_finish(struct sanitize_state *st, struct strbuf *out);
+
+/* One shot: the sanitised text of in[0..len) as a string the caller frees. */
+char *sanitize_string(const char *in, size_t len, unsigned flags);
+
+#endif
