@@ -7,7 +7,7 @@ ok() { echo "PASS: lab $1"; }
 ko() { echo "FAIL: lab $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | head -5 | sed 's/^/    /'; }
 
 for a in $LAB_PRIMARY_HOSTS $LAB_SECONDARY_HOSTS; do
-	case $a in 127.0.20.*) kh=$LAB_PRIMARY_ENV/known_hosts ;; *) kh=$LAB_SECONDARY_ENV/known_hosts ;; esac
+	case $a in "$LAB_PRIMARY_PREFIX".*) kh=$LAB_PRIMARY_ENV/known_hosts ;; *) kh=$LAB_SECONDARY_ENV/known_hosts ;; esac
 	out=$(ssh -n -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$kh" \
 		-o GlobalKnownHostsFile=/dev/null -i "$LAB_SSH_KEY" -p "$LAB_SSH_PORT" "$LAB_SSH_USER@$a" \
 		'echo "$DRLAB_SITE"' 2>&1)
@@ -37,7 +37,7 @@ tar -tzf "$LAB_DIR"/sites/primary/opt/data/backups/postgresql/postgres_labprod_d
 	ok "the backup is a real pg_basebackup archive" || ko "backup archive"
 
 out=$(ssh -n -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$LAB_SECONDARY_ENV/known_hosts" \
-	-i "$LAB_SSH_KEY" -p "$LAB_SSH_PORT" "$LAB_SSH_USER@127.0.30.10" 'commcare-cloud backup-labprod update-config' 2>&1)
+	-i "$LAB_SSH_KEY" -p "$LAB_SSH_PORT" "$LAB_SSH_USER@$LAB_SECONDARY_PREFIX.10" 'commcare-cloud backup-labprod update-config' 2>&1)
 if printf '%s' "$out" | grep -q "ok (lab stand-in)" && grep -q "backup-labprod update-config" "$LAB_DIR/sites/secondary/commcare-cloud.log"; then
 	ok "commcare-cloud stand-in runs on the control host and logs"
 else

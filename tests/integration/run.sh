@@ -55,9 +55,11 @@ if [ $started = 1 ] && [ "${LAB_KEEP:-0}" != 1 ]; then
 	"$LAB" down >/dev/null 2>&1
 	left=""
 	for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-	if [ -z "$left" ] && ! pg_lsclusters -h 2>/dev/null | grep -q drlab_; then
+	cl=drlab${LAB_NET:-}_
+	[ "${LAB_NET:-0}" = 0 ] && cl=drlab_
+	if [ -z "$left" ] && ! pg_lsclusters -h 2>/dev/null | grep -q "$cl"; then
 		echo "PASS: lab down leaves no process and no cluster behind"
 	else
-		echo "FAIL: lab down left processes:$left $(pg_lsclusters -h 2>/dev/null | grep drlab_)"
+		echo "FAIL: lab down left processes:$left $(pg_lsclusters -h 2>/dev/null | grep "$cl")"
 	fi
 fi

@@ -6,7 +6,7 @@ D=$DRCONSOLE
 ok() { echo "PASS: status $1"; }
 ko() { echo "FAIL: status $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | head -8 | sed 's/^/    /'; }
 json() { "$D" -c "$LAB_CONFIG" status --json; }
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+field() { python3 -c "import json,os,sys; E=os.environ; d=json.load(sys.stdin); $1"; }
 
 out=$("$D" -c "$LAB_CONFIG" lint 2>&1); rc=$?
 [ $rc = 0 ] && ok "lint of the lab config is clean" || ko "lint" "$out"
@@ -14,10 +14,10 @@ out=$("$D" -c "$LAB_CONFIG" lint 2>&1); rc=$?
 out=$(json 2>&1)
 if printf '%s' "$out" | field '
 o = {x["key"]: x for s in d["sites"].values() for x in s["observations"]}
-sb = o["secondary/pg/127.0.30.20"]; assert sb["state"] == "streaming", sb
+sb = o["secondary/pg/" + E["LAB_PG_STANDBY_HOST"]]; assert sb["state"] == "streaming", sb
 assert sb["value"] < 5, sb
 assert sb["fields"]["slot"] == "standby1", sb
-sl = o["primary/pg/127.0.20.20/slot/standby1"]; assert sl["fields"]["active"] == "yes", sl
+sl = o["primary/pg/" + E["LAB_PG_PRIMARY_HOST"] + "/slot/standby1"]; assert sl["fields"]["active"] == "yes", sl
 assert d["rpo"]["stores"][0]["status"] == "ok"' 2>/dev/null; then
 	ok "standby streaming with lag near zero, slot active, RPO ok"
 else
@@ -28,7 +28,7 @@ fi
 "$LAB_SH" load 8 &
 loadpid=$!
 sleep 3
-ours=$(json | field 'o = {x["key"]: x for s in d["sites"].values() for x in s["observations"]}; print(o["primary/pg/127.0.20.20/slot/standby1"]["fields"]["current_lsn"])')
+ours=$(json | field 'o = {x["key"]: x for s in d["sites"].values() for x in s["observations"]}; print(o["primary/pg/" + E["LAB_PG_PRIMARY_HOST"] + "/slot/standby1"]["fields"]["current_lsn"])')
 theirs=$(psql -X -At -h "$LAB_PG_PRIMARY_HOST" -p "$LAB_PG_PORT" -U "$LAB_PG_MONITOR_USER" -d postgres -c "select pg_current_wal_lsn()")
 wait $loadpid
 diffb=$(psql -X -At -h "$LAB_PG_PRIMARY_HOST" -p "$LAB_PG_PORT" -U "$LAB_PG_MONITOR_USER" -d postgres -c "select pg_wal_lsn_diff('$theirs', '$ours')")
@@ -44,8 +44,8 @@ out=$(json 2>&1)
 took=$(( $(date +%s) - start ))
 if printf '%s' "$out" | field '
 o = {x["key"]: x for s in d["sites"].values() for x in s["observations"]}
-sb = o["secondary/pg/127.0.30.20"]; assert sb["status"] == "crit", sb
-assert "127.0.30.20" in sb["message"] or "connect" in sb["message"].lower(), sb
+sb = o["secondary/pg/" + E["LAB_PG_STANDBY_HOST"]]; assert sb["status"] == "crit", sb
+assert E["LAB_PG_STANDBY_HOST"] in sb["message"] or "connect" in sb["message"].lower(), sb
 assert d["rpo"]["stores"][0]["status"] == "crit"' 2>/dev/null; then
 	ok "a stopped standby is crit in one refresh (${took}s) with a clear message"
 else

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The drconsole lab: a two-site commcare-cloud-style deployment on loopback.
 #
-#   primary site   127.0.20.x   control .10  proxy .11  web .12  db .20 (PostgreSQL primary)  couch .30
-#   secondary site 127.0.30.x   control .10  proxy .11  web .12  db .20 (streaming standby)  couch .30
+#   primary site   127.N.20.x   control .10  proxy .11  web .12  db .20 (PostgreSQL primary)  couch .30
+#   secondary site 127.N.30.x   control .10  proxy .11  web .12  db .20 (streaming standby)  couch .30
 #   CouchDB-compatible servers (pouchdb-server) on the couch hosts, port 15984,
 #   with continuous replication from the primary's to the secondary's
-#   S3 (s3rver)    127.0.40.10:4568     a port that never speaks SSH: 127.0.20.99:2222
+#   S3 (s3rver)    127.N.40.10:4568     a port that never speaks SSH: 127.N.20.99:2222
 #
 # Every host is its own sshd on port 2222 with its own ed25519 host key; the
-# PostgreSQL clusters are Debian postgresql-common clusters (drlab_primary,
-# drlab_standby), so `pg_ctlcluster VERSION drlab_standby promote` works as
+# PostgreSQL clusters are Debian postgresql-common clusters (${CL}_primary,
+# ${CL}_standby), so `pg_ctlcluster VERSION ${CL}_standby promote` works as
 # on real hosts. Everything lives in build/lab/ and everything started is
 # recorded by pid; `down` stops exactly that and removes build/lab/.
+#
+# LAB_NET=N (0..9, default 0) moves every address to 127.N.x.y and names
+# the clusters drlabN_*, so several checkouts can run their own labs at once.
 #
 # usage: lab.sh deps|up|down|status|load [SECONDS]|backup|demo BINARY
 #        lab.sh stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR
@@ -27,14 +30,19 @@ RUN=$LAB/run
 PGVER=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
 SSH_PORT=2222
 PG_PORT=5433
-P_ADDRS="127.0.20.10 127.0.20.11 127.0.20.12 127.0.20.20 127.0.20.30"
-S_ADDRS="127.0.30.10 127.0.30.11 127.0.30.12 127.0.30.20 127.0.30.30"
-S3_ADDR=127.0.40.10
+NET=${LAB_NET:-0}
+case $NET in [0-9]) ;; *) echo "lab: LAB_NET must be 0..9" >&2; exit 2 ;; esac
+P=127.$NET.20	# primary site prefix
+S=127.$NET.30	# secondary site prefix
+CL=drlab$([ "$NET" = 0 ] || echo "$NET")	# cluster name prefix
+P_ADDRS="$P.10 $P.11 $P.12 $P.20 $P.30"
+S_ADDRS="$S.10 $S.11 $S.12 $S.20 $S.30"
+S3_ADDR=127.$NET.40.10
 S3_PORT=4568
 S3_REGION=us-east-1
 S3_KEY=S3RVER
 S3_SECRET=S3RVER
-HANG_ADDR=127.0.20.99
+HANG_ADDR=$P.99
 P_ENV=labprod
 S_ENV=backup-labprod
 PG_BUCKET=dimagi-$P_ENV-postgres-backups
@@ -47,7 +55,7 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 as_pg() { runuser -u postgres -- "$@"; }
 
-site_of() { case "$1" in 127.0.20.*) echo primary ;; 127.0.30.*) echo secondary ;; *) echo none ;; esac; }
+site_of() { case "$1" in "$P".*) echo primary ;; "$S".*) echo secondary ;; *) echo none ;; esac; }
 
 # ---- npm dependencies -------------------------------------------------------
 cmd_deps() {
@@ -148,11 +156,11 @@ pg_pass_files() {
 psql_primary() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$LAB/pg/primary" -p "$PG_PORT" "$@"; }
 
 setup_primary() {
-	if ! pg_lsclusters -h | awk '{print $2}' | grep -qx drlab_primary; then
-		pg_createcluster "$PGVER" drlab_primary -p "$PG_PORT" -- --auth-local=peer >/dev/null
+	if ! pg_lsclusters -h | awk '{print $2}' | grep -qx ${CL}_primary; then
+		pg_createcluster "$PGVER" ${CL}_primary -p "$PG_PORT" -- --auth-local=peer >/dev/null
 	fi
-	pg_conf drlab_primary 127.0.20.20 "$LAB/pg/primary"
-	pg_ctlcluster "$PGVER" drlab_primary status >/dev/null 2>&1 || pg_ctlcluster "$PGVER" drlab_primary start
+	pg_conf ${CL}_primary $P.20 "$LAB/pg/primary"
+	pg_ctlcluster "$PGVER" ${CL}_primary status >/dev/null 2>&1 || pg_ctlcluster "$PGVER" ${CL}_primary start
 	psql_primary -d postgres <<'EOF'
 DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hqrepl') THEN
@@ -172,18 +180,18 @@ EOF
 }
 
 setup_standby() {
-	local data=/var/lib/postgresql/$PGVER/drlab_standby
-	if pg_lsclusters -h | awk '{print $2}' | grep -qx drlab_standby; then
-		pg_conf drlab_standby 127.0.30.20 "$LAB/pg/standby"
-		pg_ctlcluster "$PGVER" drlab_standby status >/dev/null 2>&1 || pg_ctlcluster "$PGVER" drlab_standby start
+	local data=/var/lib/postgresql/$PGVER/${CL}_standby
+	if pg_lsclusters -h | awk '{print $2}' | grep -qx ${CL}_standby; then
+		pg_conf ${CL}_standby $S.20 "$LAB/pg/standby"
+		pg_ctlcluster "$PGVER" ${CL}_standby status >/dev/null 2>&1 || pg_ctlcluster "$PGVER" ${CL}_standby start
 		return 0
 	fi
-	pg_createcluster "$PGVER" drlab_standby -p "$PG_PORT" -- --auth-local=peer >/dev/null
-	pg_conf drlab_standby 127.0.30.20 "$LAB/pg/standby"
+	pg_createcluster "$PGVER" ${CL}_standby -p "$PG_PORT" -- --auth-local=peer >/dev/null
+	pg_conf ${CL}_standby $S.20 "$LAB/pg/standby"
 	rm -rf "${data:?}"/*
-	as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" pg_basebackup -h 127.0.20.20 -p "$PG_PORT" -U hqrepl \
+	as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" pg_basebackup -h $P.20 -p "$PG_PORT" -U hqrepl \
 		-D "$data" -R -S standby1 -X stream -c fast -w >/dev/null
-	pg_ctlcluster "$PGVER" drlab_standby start
+	pg_ctlcluster "$PGVER" ${CL}_standby start
 }
 
 # ---- S3 -------------------------------------------------------------------------
@@ -234,8 +242,8 @@ start_couch() {	# addr name
 }
 
 start_couch_replication() {
-	curl -sS -o /dev/null -H 'Content-Type: application/json' -X POST "http://127.0.20.30:15984/_replicate" \
-		-d '{"source":"http://127.0.20.30:15984/commcarehq","target":"http://127.0.30.30:15984/commcarehq","continuous":true}'
+	curl -sS -o /dev/null -H 'Content-Type: application/json' -X POST "http://$P.30:15984/_replicate" \
+		-d "{\"source\":\"http://$P.30:15984/commcarehq\",\"target\":\"http://$S.30:15984/commcarehq\",\"continuous\":true}"
 }
 
 # A real plain-mode backup of the primary, named and uploaded as create_postgres_dump.sh does.
@@ -247,7 +255,7 @@ cmd_backup() {
 	name=postgres_${P_ENV}_${type}_${date}
 	mkdir -p "$dir"; chown postgres:postgres "$dir"
 	rm -rf "${dir:?}/$name"
-	as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" pg_basebackup -h 127.0.20.20 -p "$PG_PORT" -U hqrepl \
+	as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" pg_basebackup -h $P.20 -p "$PG_PORT" -U hqrepl \
 		-Fp -Xs -c fast -D "$dir/$name" -w
 	tar -C / -czf "$dir/$name.tar.gz" "${dir#/}/$name"
 	rm -rf "${dir:?}/$name"
@@ -270,18 +278,18 @@ seed_s3() {
 }
 
 # ---- env dirs, config, stand-ins -------------------------------------------------
-write_env() {	# site env deploy_env base(20|30)
+write_env() {	# site env deploy_env prefix($P|$S)
 	local site=$1 env=$2 b=$4 d=$LAB/environments/$2
 	mkdir -p "$d"
 	{
 		printf '# Lab environment (generated by tests/lab/lab.sh)\n'
-		printf '[control_a0]\n127.0.%s.10 hostname=control-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
-		printf '[proxy_a0]\n127.0.%s.11 hostname=proxy-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
-		printf '[web_a0]\n127.0.%s.12 hostname=web-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
+		printf '[control_a0]\n%s.10 hostname=control-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
+		printf '[proxy_a0]\n%s.11 hostname=proxy-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
+		printf '[web_a0]\n%s.12 hostname=web-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
 		if [ "$site" = primary ]; then
-			printf '[db_a0]\n127.0.%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_server=127.0.30.20 postgresql_replication_slots="[\x27standby1\x27]"\n' "$b" "$env" "$SSH_PORT"
+			printf '[db_a0]\n%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_server=%s.20 postgresql_replication_slots="[\x27standby1\x27]"\n' "$b" "$env" "$SSH_PORT" "$S"
 		else
-			printf '[db_a0]\n127.0.%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_master=127.0.20.20 replication_slot=standby1\n' "$b" "$env" "$SSH_PORT"
+			printf '[db_a0]\n%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_master=%s.20 replication_slot=standby1\n' "$b" "$env" "$SSH_PORT" "$P"
 		fi
 		printf '[control:children]\ncontrol_a0\n[proxy:children]\nproxy_a0\n'
 		printf '[webworkers:children]\nweb_a0\n[celery:children]\nweb_a0\n[pillowtop:children]\nweb_a0\n'
@@ -291,7 +299,7 @@ write_env() {	# site env deploy_env base(20|30)
 		else
 			printf '[postgresql:children]\n[pg_standby:children]\ndb_a0\n'
 		fi
-		printf '[couch_a0]\n127.0.%s.30 hostname=couch-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
+		printf '[couch_a0]\n%s.30 hostname=couch-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
 		printf '[couchdb2:children]\ncouch_a0\n[shared_dir_host:children]\ndb_a0\n'
 	} > "$d/inventory.ini"
 	cat > "$d/meta.yml" <<EOF
@@ -365,7 +373,7 @@ case "\${1:-} \${2:-}" in
 	echo "supervisor processes started on \$env" ;;
 "service postgresql")
 	case "\${3:-status}" in
-	stop|start|status) c=drlab_\$([ \$site = primary ] && echo primary || echo standby); exec pg_ctlcluster $PGVER "\$c" "\${3:-status}" ;;
+	stop|start|status) c=${CL}_\$([ \$site = primary ] && echo primary || echo standby); exec pg_ctlcluster $PGVER "\$c" "\${3:-status}" ;;
 	*) echo "unsupported: service postgresql \${3:-}" >&2; exit 2 ;;
 	esac ;;
 "run-shell-command "*)
@@ -413,6 +421,9 @@ EOF
 	: > "$LAB/keys/user_known_hosts"
 	cat > "$LAB/lab.env" <<EOF
 LAB_DIR=$LAB
+LAB_NET=$NET
+LAB_PRIMARY_PREFIX=$P
+LAB_SECONDARY_PREFIX=$S
 LAB_CONFIG=$LAB/drconsole.yml
 LAB_PRIMARY_ENV=$LAB/environments/$P_ENV
 LAB_SECONDARY_ENV=$LAB/environments/$S_ENV
@@ -422,10 +433,10 @@ LAB_SSH_PORT=$SSH_PORT
 LAB_PRIMARY_HOSTS="$P_ADDRS"
 LAB_SECONDARY_HOSTS="$S_ADDRS"
 LAB_PG_VERSION=$PGVER
-LAB_PG_PRIMARY_CLUSTER=drlab_primary
-LAB_PG_STANDBY_CLUSTER=drlab_standby
-LAB_PG_PRIMARY_HOST=127.0.20.20
-LAB_PG_STANDBY_HOST=127.0.30.20
+LAB_PG_PRIMARY_CLUSTER=${CL}_primary
+LAB_PG_STANDBY_CLUSTER=${CL}_standby
+LAB_PG_PRIMARY_HOST=$P.20
+LAB_PG_STANDBY_HOST=$S.20
 LAB_PG_PORT=$PG_PORT
 LAB_PG_MONITOR_USER=drconsole_monitor
 LAB_PGPASSFILE=$LAB/pgpass
@@ -434,8 +445,8 @@ LAB_S3_REGION=$S3_REGION
 LAB_S3_ACCESS_KEY=$S3_KEY
 LAB_S3_SECRET_KEY=$S3_SECRET
 LAB_S3_BUCKET_PG=$PG_BUCKET
-LAB_COUCH_PRIMARY_URL=http://127.0.20.30:15984
-LAB_COUCH_SECONDARY_URL=http://127.0.30.30:15984
+LAB_COUCH_PRIMARY_URL=http://$P.30:15984
+LAB_COUCH_SECONDARY_URL=http://$S.30:15984
 LAB_HANG_ADDR=$HANG_ADDR
 LAB_HANG_PORT=$SSH_PORT
 EOF
@@ -469,11 +480,11 @@ cmd_up() {
 	setup_primary
 	setup_standby
 	start_s3
-	start_couch 127.0.20.30 primary
-	start_couch 127.0.30.30 secondary
+	start_couch $P.30 primary
+	start_couch $S.30 secondary
 	start_couch_replication
-	write_env primary "$P_ENV" "$P_ENV" 20
-	write_env secondary "$S_ENV" "$S_ENV" 30
+	write_env primary "$P_ENV" "$P_ENV" "$P"
+	write_env secondary "$S_ENV" "$S_ENV" "$S"
 	known_hosts_for $P_ADDRS > "$LAB/environments/$P_ENV/known_hosts"
 	known_hosts_for $S_ADDRS > "$LAB/environments/$S_ENV/known_hosts"
 	write_standin primary "$P_ENV"
@@ -488,7 +499,7 @@ cmd_down() {
 	local f
 	for f in "$RUN"/*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
 	if command -v pg_lsclusters >/dev/null 2>&1; then
-		for c in drlab_standby drlab_primary; do
+		for c in ${CL}_standby ${CL}_primary; do
 			if pg_lsclusters -h 2>/dev/null | awk '{print $2}' | grep -qx "$c"; then
 				pg_dropcluster --stop "$PGVER" "$c" || true
 				rm -rf "/etc/postgresql/$PGVER/$c"
@@ -505,10 +516,10 @@ cmd_status() {
 	for a in $P_ADDRS $S_ADDRS; do
 		if pid_alive "$RUN/sshd-$a.pid"; then echo "healthy    sshd $a:$SSH_PORT"; else echo "UNHEALTHY  sshd $a:$SSH_PORT"; bad=1; fi
 	done
-	if pg_isready -q -h 127.0.20.20 -p "$PG_PORT"; then echo "healthy    postgresql primary 127.0.20.20:$PG_PORT"; else echo "UNHEALTHY  postgresql primary"; bad=1; fi
-	if pg_isready -q -h 127.0.30.20 -p "$PG_PORT"; then
+	if pg_isready -q -h $P.20 -p "$PG_PORT"; then echo "healthy    postgresql primary $P.20:$PG_PORT"; else echo "UNHEALTHY  postgresql primary"; bad=1; fi
+	if pg_isready -q -h $S.20 -p "$PG_PORT"; then
 		if [ "$(as_pg psql -X -h "$LAB/pg/standby" -p "$PG_PORT" -d postgres -tAc 'select status from pg_stat_wal_receiver')" = streaming ]; then
-			echo "healthy    postgresql standby 127.0.30.20:$PG_PORT (streaming)"
+			echo "healthy    postgresql standby $S.20:$PG_PORT (streaming)"
 		else
 			echo "UNHEALTHY  postgresql standby: not streaming"; bad=1
 		fi
@@ -531,7 +542,7 @@ cmd_load() {
 
 cmd_demo() {
 	local bin=$1
-	echo "The lab is up. Primary site 127.0.20.x, secondary 127.0.30.x, S3 on $S3_ADDR:$S3_PORT."
+	echo "The lab is up. Primary site $P.x, secondary $S.x, S3 on $S3_ADDR:$S3_PORT."
 	set -a; . "$LAB/lab.env"; set +a
 	export PGPASSFILE=$LAB/pgpass
 	if "$bin" --help 2>&1 | grep -q '^  console'; then
@@ -564,10 +575,10 @@ restore-key)
 	mv "$LAB/ssh/$2/orig_key" "$LAB/ssh/$2/ssh_host_ed25519_key"
 	mv "$LAB/ssh/$2/orig_key.pub" "$LAB/ssh/$2/ssh_host_ed25519_key.pub"
 	start_sshd "$2" ;;
-stop-standby) pg_ctlcluster "$PGVER" drlab_standby stop ;;
-start-standby) pg_ctlcluster "$PGVER" drlab_standby start ;;
+stop-standby) pg_ctlcluster "$PGVER" ${CL}_standby stop ;;
+start-standby) pg_ctlcluster "$PGVER" ${CL}_standby start ;;
 rebuild-standby)
-	pg_dropcluster --stop "$PGVER" drlab_standby || true
+	pg_dropcluster --stop "$PGVER" ${CL}_standby || true
 	psql_primary -d postgres -tAc "SELECT pg_drop_replication_slot('standby1') WHERE EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name='standby1' AND NOT active)" >/dev/null
 	psql_primary -d postgres -tAc "SELECT pg_create_physical_replication_slot('standby1') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name='standby1')" >/dev/null
 	setup_standby ;;
