@@ -176,8 +176,9 @@ install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(DATADIR)/runbooks
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/$(PROG)
 	install -m 0644 docs/drconsole.1 $(DESTDIR)$(MANDIR)/drconsole.1
-	install -m 0644 themes/*.yml $(DESTDIR)$(DATADIR)/themes/
-	@if ls runbooks/*.yml >/dev/null 2>&1; then install -m 0644 runbooks/*.yml $(DESTDIR)$(DATADIR)/runbooks/; fi
+	@for d in themes runbooks; do \
+	  if ls $$d/*.yml >/dev/null 2>&1; then echo "install -m 0644 $$d/*.yml $(DESTDIR)$(DATADIR)/$$d/"; install -m 0644 $$d/*.yml $(DESTDIR)$(DATADIR)/$$d/; fi; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(MANDIR)/drconsole.1
