@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "drconsole/config.h"
+#include "drconsole/config_table.h"
 #include "drconsole/duration.h"
 #include "drconsole/util.h"
 
@@ -248,6 +249,38 @@ test_search_order_and_pin(void **state)
 	diag_list_free(&dl);
 }
 
+/* docs/drconsole.example.yml loads cleanly and names every option of the table. */
+static void
+test_example_documents_every_option(void **state)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct config_sources src;
+	struct config cfg;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = fopen("docs/drconsole.example.yml", "r");
+
+	(void)state;
+	assert_non_null(fp);
+	assert_true(getdelim(&text, &len, '\0', fp) > 0);
+	fclose(fp);
+	sources(&src, NULL);
+	assert_int_equal(config_load_file("docs/drconsole.example.yml", &src, &cfg, &dl), 0);
+	assert_int_equal(dl.n, 0);
+	assert_int_equal(cfg.rpo_ms, 15 * 60 * 1000);
+	for (size_t o = 0; config_options[o].path != NULL; o++) {
+		const char *leaf = strrchr(config_options[o].path, '.');
+		char *key = xasprintf("%s:", leaf != NULL ? leaf + 1 : config_options[o].path);
+
+		if (strstr(text, key) == NULL)
+			fail_msg("option %s is not in docs/drconsole.example.yml", config_options[o].path);
+		free(key);
+	}
+	config_free(&cfg);
+	diag_list_free(&dl);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -256,6 +289,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_good_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_have_positions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_order_and_pin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_example_documents_every_option, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
