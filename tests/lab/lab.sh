@@ -157,7 +157,7 @@ psql_primary() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$LAB/pg/primary" -p "$P
 
 setup_primary() {
 	if ! pg_lsclusters -h | awk '{print $2}' | grep -qx ${CL}_primary; then
-		pg_createcluster "$PGVER" ${CL}_primary -p "$PG_PORT" -- --auth-local=peer >/dev/null
+		pg_createcluster "$PGVER" ${CL}_primary -p "$PG_PORT" -- --auth-local=peer --auth-host=scram-sha-256 >/dev/null
 	fi
 	pg_conf ${CL}_primary $P.20 "$LAB/pg/primary"
 	pg_ctlcluster "$PGVER" ${CL}_primary status >/dev/null 2>&1 || pg_ctlcluster "$PGVER" ${CL}_primary start
@@ -186,7 +186,7 @@ setup_standby() {
 		pg_ctlcluster "$PGVER" ${CL}_standby status >/dev/null 2>&1 || pg_ctlcluster "$PGVER" ${CL}_standby start
 		return 0
 	fi
-	pg_createcluster "$PGVER" ${CL}_standby -p "$PG_PORT" -- --auth-local=peer >/dev/null
+	pg_createcluster "$PGVER" ${CL}_standby -p "$PG_PORT" -- --auth-local=peer --auth-host=scram-sha-256 >/dev/null
 	pg_conf ${CL}_standby $S.20 "$LAB/pg/standby"
 	rm -rf "${data:?}"/*
 	as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" pg_basebackup -h $P.20 -p "$PG_PORT" -U hqrepl \
