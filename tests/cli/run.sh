@@ -81,3 +81,18 @@ check "config with an inline password" 2 "credentials are never taken from this 
 check "status refuses a broken config" 2 "fix the errors above" "$D" -c "$v/drconsole.yml" status --offline
 check "check is UNKNOWN on a broken config" 3 "^DRCONSOLE UNKNOWN" "$D" -c "$v/drconsole.yml" check
 check "inventory command prints ansible's shape" 0 '"_meta"' "$D" inventory "$FIX/envs/production/inventory.ini"
+
+# No definite leak and no memory error on the offline commands, good and broken
+# input alike (skipped under SANITIZE=1, where ASan does this job).
+if [ "${SANITIZE:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
+	vg() { valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 "$@" >/dev/null 2>"$tmp/vg.log" </dev/null; }
+	for args in "status --offline --json" "lint" "drift --json" "check"; do
+		v=$FIX/drconsole.yml
+		vg "$D" -c "$v" $args; rc=$?
+		[ $rc != 99 ] && echo "PASS: valgrind clean: $args" || { echo "FAIL: valgrind: $args"; head -20 "$tmp/vg.log"; }
+	done
+	vg "$D" -c "$tmp/garbage/drconsole.yml" lint; rc=$?
+	[ $rc != 99 ] && echo "PASS: valgrind clean: lint on a garbage inventory" || { echo "FAIL: valgrind: lint on garbage"; head -20 "$tmp/vg.log"; }
+else
+	echo "SKIP: valgrind checks (SANITIZE=1 or no valgrind)"
+fi
