@@ -1,13 +1,49 @@
 /*
  * probes.c: which probes observe what. One job per target: each
  * PostgreSQL server of either site (not RDS endpoints, which the operator's
- * machine usually cannot reach).
+ * machine usually cannot reach); each SSH-able host of either site.
  */
 #include "drconsole/probes.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "drconsole/probe_host.h"
 #include "drconsole/probe_pg.h"
+#include "drconsole/ssh.h"
+
+struct probe_env *
+probe_env_create(const struct config *cfg, struct site *const sites[2])
+{
+	struct probe_env *env = xcalloc(1, sizeof *env);
+
+	for (int r = 0; r < 2; r++) {
+		struct ssh_options o = {
+			.user = cfg->ssh.user, .identity_file = cfg->ssh.identity_file,
+			.agent = cfg->ssh.agent, .user_known_hosts = cfg->ssh.known_hosts,
+			.connect_timeout_ms = cfg->ssh.connect_timeout_ms,
+			.keepalive_ms = cfg->ssh.keepalive_ms,
+		};
+
+		if (sites[r] == NULL)
+			continue;
+		o.env_known_hosts = sites[r]->known_hosts_path;
+		if (o.user == NULL)
+			o.user = sites[r]->remote_user;
+		env->ssh[r] = ssh_pool_create(&o);
+	}
+	return env;
+}
+
+void
+probe_env_free(struct probe_env *env)
+{
+	if (env == NULL)
+		return;
+	for (int r = 0; r < 2; r++)
+		ssh_pool_free(env->ssh[r]);
+	free(env);
+}
 
 size_t
 probes_add_all(struct scheduler *s, struct status_store *store,
@@ -33,6 +69,18 @@ probes_add_all(struct scheduler *s, struct status_store *store,
 						       p->is_standby, cfg->pg.user, cfg->pg.dbname,
 						       cfg->pg.sslmode, cfg->pg.service,
 						       cfg->pg.connect_timeout_ms),
+				      cfg->probe_timeout_ms);
+			n++;
+		}
+		for (size_t i = 0; i < site->n_hosts; i++) {
+			const struct site_host *h = &site->hosts[i];
+			char key[512];
+
+			snprintf(key, sizeof key, "%s/host/%s", site_role_name(site->role), h->name);
+			status_store_expect(store, site->role, "host", key, h->name);
+			scheduler_add(s, &probe_host, key,
+				      host_target_create(site->role, h->name, h->address, h->port,
+							 h->user, h->group),
 				      cfg->probe_timeout_ms);
 			n++;
 		}
