@@ -11,7 +11,10 @@
  * Host keys: the key the server presents is checked with libssh2's
  * knownhost API against the env's known_hosts, then the user's. Entries may
  * be "[addr]:port" (the lab, any non-22 port) or plain "addr" (commcare-cloud
- * files, port 22). A key matching an entry in either file is accepted; else
+ * files, port 22); for a non-22 port libssh2 also consults the plain "addr"
+ * entries when no "[addr]:port" entry matches (OpenSSH would not: it is the
+ * same host's recorded key, so this is lenient, not weaker). Hashed ("|1|")
+ * and comma-list entries work. A key matching an entry in either file is accepted; else
  * an entry for the host with the same key type but another key means
  * CHANGED; else UNKNOWN. On UNKNOWN or CHANGED the socket is shut down right
  * after the check: nothing more is sent (no authentication attempt, no
