@@ -110,6 +110,31 @@ int ssh_lease_exec(struct ssh_lease *lease, const struct exec_request *req,
 /* True when the leased session can no longer be used (release it with discard). */
 bool ssh_lease_broken(const struct ssh_lease *lease);
 
+/* One directory entry read over SFTP. */
+struct ssh_dirent {
+	char *name;
+	unsigned long long size;
+	long long mtime;	/* UTC epoch seconds, -1 unknown */
+	bool is_dir;
+};
+
+/*
+ * List dir over SFTP on the leased session, before deadline_ms. *out
+ * (caller frees with ssh_dirents_free) gets every entry but "." and "..".
+ * 0, or -1 with *err (caller frees); on a transport failure the lease is
+ * broken.
+ */
+int ssh_lease_sftp_list(struct ssh_lease *lease, const char *dir, long long deadline_ms,
+			struct ssh_dirent **out, size_t *n, char **err);
+/*
+ * Read at most max bytes of path over SFTP and its mtime, before
+ * deadline_ms. 0; 1 when the file does not exist; -1 with *err.
+ */
+int ssh_lease_sftp_read(struct ssh_lease *lease, const char *path, size_t max,
+			long long deadline_ms, char **data, size_t *len, long long *mtime,
+			char **err);
+void ssh_dirents_free(struct ssh_dirent *d, size_t n);
+
 /* --- pure helpers (unit-tested) --- */
 
 /* OpenSSH fingerprint "SHA256:" + unpadded base64 of a 32-byte digest into buf. */

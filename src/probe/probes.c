@@ -1,7 +1,8 @@
 /*
  * probes.c: which probes observe what. One job per target: each
  * PostgreSQL server of either site (not RDS endpoints, which the operator's
- * machine usually cannot reach); each SSH-able host of either site.
+ * machine usually cannot reach); each SSH-able host of either site; each
+ * enabled backup store on each of its backup hosts (SFTP).
  */
 #include "drconsole/probes.h"
 
@@ -10,6 +11,7 @@
 
 #include "drconsole/probe_host.h"
 #include "drconsole/probe_pg.h"
+#include "drconsole/probe_sftp.h"
 #include "drconsole/ssh.h"
 
 struct probe_env *
@@ -83,6 +85,27 @@ probes_add_all(struct scheduler *s, struct status_store *store,
 							 h->user, h->group),
 				      cfg->probe_timeout_ms);
 			n++;
+		}
+		/* local backup files on the backup hosts, over SFTP */
+		for (int st = 0; st < STORE_COUNT; st++) {
+			const struct site_backup *b = &site->backups[st];
+
+			if (!b->enabled)
+				continue;
+			for (size_t i = 0; i < b->n_hosts; i++) {
+				const struct site_host *h = site_host_by_name(site, b->hosts[i]);
+				char key[512];
+
+				if (h == NULL)
+					continue;
+				snprintf(key, sizeof key, "%s/sftp/%s/%s", site_role_name(site->role),
+					 backup_store_name((enum backup_store)st), h->name);
+				status_store_expect(store, site->role, "sftp", key, h->name);
+				scheduler_add(s, &probe_sftp, key,
+					      sftp_target_create(site, (enum backup_store)st, h),
+					      cfg->probe_timeout_ms);
+				n++;
+			}
 		}
 	}
 	return n;

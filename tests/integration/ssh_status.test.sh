@@ -105,3 +105,43 @@ else
 	ko "hang" "$out"
 fi
 rm -f /tmp/drc-hang-$$.txt "$hang_cfg"; rm -rf "$hang_env"
+
+# 5. local backups over SFTP on the primary's pg_backup host (the lab's backup dir)
+bdir=$LAB_DIR/sites/primary/opt/data/backups/postgresql
+bkey=primary/sftp/postgres/$LAB_PG_PRIMARY_HOST
+newest=$(ls -t "$bdir" | grep '^postgres_labprod_daily_' | head -1)
+sftp_row() { json | K=$1 field 'o = {x["key"]: x for s in d["sites"].values() for x in s["observations"]}; x = o[E["K"]]; print(x["status"], x["state"], x["value"] if "value" in x else "-"); print(x["message"])'; }
+out=$(sftp_row "$bkey")
+if [ -n "$newest" ] && printf '%s' "$out" | head -1 | grep -q '^ok fresh' && printf '%s' "$out" | grep -q "$newest"; then
+	ok "sftp: newest local backup $newest found fresh in $bdir"
+else
+	ko "sftp fresh" "$out"
+fi
+out=$(sftp_row "$bkey/s3-check")
+printf '%s' "$out" | head -1 | grep -q '^ok ok' && printf '%s' "$out" | grep -q '^\[OK\] Last daily postgres backup' &&
+	ok "sftp: s3_backup_status.txt read: $(printf '%s' "$out" | tail -1)" || ko "sftp s3-check" "$out"
+# age it: 30 h is late (warn), 60 h is crit; an [ALERT] in the status file warns
+touch -d '30 hours ago' "$bdir/$newest"
+out=$(sftp_row "$bkey")
+printf '%s' "$out" | head -1 | grep -Eq '^warn late 10[0-9]{4}' && ok "sftp: a 30 h old backup is late/warn" || ko "sftp 30h" "$out"
+touch -d '60 hours ago' "$bdir/$newest"
+out=$(sftp_row "$bkey")
+printf '%s' "$out" | head -1 | grep -q '^crit late' && ok "sftp: a 60 h old backup is late/crit" || ko "sftp 60h" "$out"
+touch "$bdir/$newest"
+cp "$bdir/s3_backup_status.txt" "$bdir/s3_backup_status.txt.orig"
+printf '[ALERT] No daily postgres backup in last two days\n' > "$bdir/s3_backup_status.txt"
+out=$(sftp_row "$bkey/s3-check")
+printf '%s' "$out" | head -1 | grep -q '^warn alert' && ok "sftp: an [ALERT] status file is warn" || ko "sftp alert" "$out"
+mv "$bdir/s3_backup_status.txt.orig" "$bdir/s3_backup_status.txt"
+# a hostile file name: escape sequences never reach the output
+evil=$(printf 'postgres_labprod_daily_2099_01_01\033]0;owned\007\033[31m.tar.gz')
+: > "$bdir/$evil"
+out=$(json)
+rm -f "$bdir/$evil"
+if printf '%s' "$out" | K=$bkey field 'o = {x["key"]: x for s in d["sites"].values() for x in s["observations"]}; x = o[E["K"]]
+assert "2099_01_01" in x["message"], x
+assert not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in x["message"] + x["fields"]["daily_file"]), x'; then
+	ok "sftp: a file name with escape sequences is shown sanitised"
+else
+	ko "sftp sanitised" "$out"
+fi
