@@ -20,6 +20,7 @@ struct ssh_conn {
 	LIBSSH2_SESSION *session;	/* NULL when not connected */
 	bool busy;			/* leased */
 	bool broken;			/* must be closed on release */
+	int connected;			/* session != NULL, read atomically by ssh_pool_size */
 	long long last_used_ms;
 	struct ssh_pool *pool;
 };
