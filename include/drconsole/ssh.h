@@ -107,6 +107,12 @@ size_t ssh_pool_size(struct ssh_pool *pool);
  */
 int ssh_lease_exec(struct ssh_lease *lease, const struct exec_request *req,
 		   struct exec_result *res, bool *started);
+/*
+ * Whether a timed-out or cancelled command is ended remotely (default on):
+ * a fresh session, bounded by the connect timeout, TERMs its process group.
+ * Probes running a trivial command turn it off to stay within their bound.
+ */
+void ssh_lease_set_remote_kill(struct ssh_lease *lease, bool on);
 /* True when the leased session can no longer be used (release it with discard). */
 bool ssh_lease_broken(const struct ssh_lease *lease);
 

@@ -102,6 +102,7 @@ host_run(const struct probe_job *job, struct probe_ctx *ctx)
 		if (lease == NULL)
 			break;
 		reused = st.reused;
+		ssh_lease_set_remote_kill(lease, false);	/* `true` needs no ending */
 		req.timeout_ms = deadline - time_mono_ms();
 		if (req.timeout_ms < 1)
 			req.timeout_ms = 1;

@@ -27,6 +27,7 @@ struct ssh_conn {
 
 struct ssh_lease {
 	struct ssh_conn *conn;
+	bool no_remote_kill;	/* see ssh_lease_set_remote_kill */
 };
 
 /* libssh2_init, once per process. */
