@@ -327,6 +327,47 @@ test_exec_cancel(void **state)
 	free(a);
 }
 
+/* Window handling: 2 MB out on both streams, 256 kB in through cat. */
+static void
+test_exec_bulk(void **state)
+{
+	struct ssh_pool *p;
+	struct executor *ex;
+	struct exec_result res;
+	struct collect c;
+	char *a, *in;
+	size_t in_len = 256 * 1024;
+
+	(void)state;
+	NEED_LAB();
+	p = pool_for(primary_env, 3000);
+	ex = executor_ssh_create(p);
+	a = lab_host("LAB_PRIMARY_HOSTS", 0);
+	assert_int_equal(run_cmd(ex, a, "head -c 2000000 /dev/zero | tr '\\0' x; "
+				 "head -c 1000000 /dev/zero | tr '\\0' y >&2", NULL, 20000, NULL, &c, &res), 0);
+	assert_int_equal(res.exit_status, 0);
+	assert_int_equal(c.out.len, 2000000);
+	assert_int_equal(c.err.len, 1000000);
+	assert_int_equal(strspn(strbuf_str(&c.out), "x"), 2000000);
+	assert_int_equal(strspn(strbuf_str(&c.err), "y"), 1000000);
+	exec_result_clear(&res);
+	collect_free(&c);
+	in = xmalloc(in_len + 1);
+	for (size_t i = 0; i < in_len; i++)
+		in[i] = (char)('a' + i % 26);
+	in[in_len] = '\0';
+	assert_int_equal(run_cmd(ex, a, "cat", in, 20000, NULL, &c, &res), 0);
+	assert_int_equal(res.exit_status, 0);
+	assert_int_equal(c.out.len, in_len);
+	assert_memory_equal(c.out.buf, in, in_len);
+	exec_result_clear(&res);
+	collect_free(&c);
+	free(in);
+	ex->free(ex);
+	ssh_pool_free(p);
+	free(a);
+}
+
 /* Any process whose command line holds needle. */
 static bool
 argv_contains(const char *needle)
@@ -808,6 +849,7 @@ main(void)
 		cmocka_unit_test(test_exec_timeout),
 		cmocka_unit_test(test_exec_cancel),
 		cmocka_unit_test(test_stdin_secret),
+		cmocka_unit_test(test_exec_bulk),
 		cmocka_unit_test(test_session_reused),
 		cmocka_unit_test(test_down_then_reestablished),
 		cmocka_unit_test(test_dead_kept_session_replaced),
