@@ -323,7 +323,8 @@ backup_couch: False
 backup_blobdb: False
 postgres_snapshot_bucket: dimagi-$P_ENV-postgres-backups
 commcare_cloud_remote_user: $(id -un)
-postgresql_backup_dir: $LAB/sites/$site/opt/data/backups/postgresql
+# where the lab backup writes; the same in both envs, as in a copied env dir
+postgresql_backup_dir: $LAB/sites/primary/opt/data/backups/postgresql
 couch_dbs:
   default:
     host: "{{ groups.couchdb2.0 }}"
