@@ -165,6 +165,16 @@ enum ssh_hostkey_match ssh_hostkey_check(const char *const *files, size_t n_file
 					 const char *address, int port,
 					 const unsigned char *key, size_t key_len, int key_type,
 					 size_t *files_read);
+/*
+ * Host-key algorithms to offer to address:port, as OpenSSH orders them:
+ * the types the known_hosts files list for that host first, then the
+ * others ("ssh-ed25519,ecdsa-sha2-nistp256,..."). So a host known only by
+ * its ed25519 key is asked for that key even where libssh2 would prefer
+ * ECDSA. Empty when no plain entry names the host (hashed entries cannot
+ * be read by name): libssh2's own order is used then.
+ */
+void ssh_hostkey_prefs(const char *const *files, size_t n_files, const char *address, int port,
+		       char *buf, size_t len);
 /* The OpenSSH name of a LIBSSH2_HOSTKEY_TYPE_* ("ssh-ed25519"), or "unknown". */
 const char *ssh_hostkey_type_name(int key_type);
 /* Signal number of an SSH signal name ("TERM", "KILL"); 0 when unknown. */

@@ -176,6 +176,84 @@ ssh_hostkey_check(const char *const *files, size_t n_files, const char *address,
 	return m;
 }
 
+/* Does one host pattern of a known_hosts line name address:port? */
+static bool
+pattern_names(const char *pat, size_t len, const char *address, int port)
+{
+	char want[300];
+
+	if (len == strlen(address) && strncmp(pat, address, len) == 0)
+		return true;	/* plain: port 22, and libssh2's fallback for others */
+	snprintf(want, sizeof want, "[%s]:%d", address, port);
+	return len == strlen(want) && strncmp(pat, want, len) == 0;
+}
+
+void
+ssh_hostkey_prefs(const char *const *files, size_t n_files, const char *address, int port,
+		  char *buf, size_t len)
+{
+	static const struct { const char *type, *algs; } order[] = {
+		{ "ssh-ed25519", "ssh-ed25519" },
+		{ "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256" },
+		{ "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384" },
+		{ "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521" },
+		{ "ssh-rsa", "rsa-sha2-512,rsa-sha2-256,ssh-rsa" },
+	};
+	bool known[ARRAY_LEN(order)] = { false };
+	bool any = false;
+	size_t o = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (size_t f = 0; f < n_files; f++) {
+		char *text = files[f] != NULL ? file_read_all(files[f], NULL) : NULL;
+		char *line, *save = NULL;
+
+		if (text == NULL)
+			continue;
+		for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+			char *hosts, *type, *p = line;
+			bool match = false;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '#' || *p == '@' || *p == '\0')
+				continue;
+			hosts = p;
+			p += strcspn(p, " \t");
+			if (*p == '\0')
+				continue;
+			*p++ = '\0';
+			p += strspn(p, " \t");
+			type = p;
+			type[strcspn(type, " \t\r")] = '\0';
+			for (char *h = hosts; *h != '\0' && !match;) {
+				size_t n = strcspn(h, ",");
+
+				match = pattern_names(h, n, address, port);
+				h += n + (h[n] == ',');
+			}
+			if (!match)
+				continue;
+			for (size_t i = 0; i < ARRAY_LEN(order); i++)
+				if (strcmp(type, order[i].type) == 0)
+					known[i] = any = true;
+		}
+		free(text);
+	}
+	if (!any)
+		return;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < ARRAY_LEN(order); i++) {
+			if (known[i] != (pass == 0))
+				continue;
+			o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "%s%s",
+					      o > 0 ? "," : "", order[i].algs);
+		}
+	if (o >= len && len > 0)
+		buf[0] = '\0';	/* truncated: better libssh2's order than half a list */
+}
+
 int
 ssh_signal_number(const char *name)
 {

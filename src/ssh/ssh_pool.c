@@ -429,6 +429,15 @@ ssh_conn_open(struct ssh_conn *c, long long deadline, struct ssh_status *st)
 		libssh2_trace_sethandler(c->session, NULL, trace_to_log);
 		libssh2_trace(c->session, ~0);
 	}
+	{
+		const char *const files[2] = { c->pool->known_hosts[0], c->pool->known_hosts[1] };
+		char prefs[256];
+
+		ssh_hostkey_prefs(files, 2, c->address, c->port, prefs, sizeof prefs);
+		if (prefs[0] != '\0' &&
+		    libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY, prefs) != 0)
+			log_msg(LOG_DEBUG, "ssh %s: host key preference %s refused", c->key, prefs);
+	}
 	libssh2_session_set_blocking(c->session, 0);
 	NB_CALL(rc, c, deadline, libssh2_session_handshake(c->session, c->sock));
 	if (rc != 0) {

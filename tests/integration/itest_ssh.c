@@ -771,6 +771,75 @@ test_agent_auth(void **state)
 	free(pidfile);
 }
 
+/*
+ * A server with ECDSA and ed25519 host keys, known only by its ed25519 key
+ * (what OpenSSH writes to ~/.ssh/known_hosts): libssh2 alone would choose
+ * ECDSA and call the host unknown; the known type is asked for first.
+ */
+static void
+test_hostkey_type_preference(void **state)
+{
+	char dir[] = "/tmp/drc-dual-XXXXXX", addr[64], *cmd, *conf, *pidfile, *kh_ed, *kh_ec;
+	const char *prefix = getenv("LAB_PRIMARY_PREFIX");
+	char pid[32] = "";
+	FILE *fp;
+
+	(void)state;
+	NEED_LAB();
+	if (prefix == NULL)
+		skip();
+	/* 127.N.20 -> 127.N.50.250 */
+	snprintf(addr, sizeof addr, "%.*s50.250", (int)(strrchr(prefix, '.') - prefix + 1), prefix);
+	assert_non_null(mkdtemp(dir));
+	conf = xasprintf("%s/sshd_config", dir);
+	/* in the lab's run dir, so `lab.sh down` stops it even if this test fails */
+	pidfile = xasprintf("%s/run/itest-dual-sshd.pid", lab_dir);
+	kh_ed = xasprintf("%s/kh_ed", dir);
+	kh_ec = xasprintf("%s/kh_ec", dir);
+	cmd = xasprintf("cd '%s' && ssh-keygen -q -t ed25519 -N '' -f ed && ssh-keygen -q -t ecdsa -N '' -f ec && "
+			"printf 'ListenAddress %s:%d\\nHostKey %s/ec\\nHostKey %s/ed\\nPidFile %s\\n"
+			"AuthorizedKeysFile %s/keys/authorized_keys\\nPasswordAuthentication no\\n"
+			"KbdInteractiveAuthentication no\\nUsePAM no\\nStrictModes no\\n"
+			"PermitRootLogin prohibit-password\\nLogLevel ERROR\\n' > sshd_config && "
+			"printf '[%s]:%d %%s\\n' \"$(cut -d' ' -f1-2 ed.pub)\" > kh_ed && "
+			"printf '[%s]:%d %%s\\n' \"$(cut -d' ' -f1-2 ec.pub)\" > kh_ec && "
+			"/usr/sbin/sshd -f '%s' -E '%s/log'",
+			dir, addr, ssh_port, dir, dir, pidfile, lab_dir, addr, ssh_port, addr, ssh_port,
+			conf, dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	for (int i = 0; i < 50 && access(pidfile, R_OK) != 0; i++)
+		usleep(100000);
+	fp = fopen(pidfile, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(pid, sizeof pid, fp));
+	fclose(fp);
+	str_trim(pid);
+	for (int k = 0; k < 2; k++) {
+		struct ssh_options o = { .user = ssh_user, .identity_file = ssh_key,
+					 .env_known_hosts = k == 0 ? kh_ed : kh_ec,
+					 .connect_timeout_ms = 3000 };
+		struct ssh_pool *p = ssh_pool_create(&o);
+		struct ssh_status st;
+		struct ssh_lease *l = ssh_pool_acquire(p, addr, ssh_port, NULL, time_mono_ms() + 5000, &st);
+
+		if (l == NULL)
+			print_error("%s\n", st.error);
+		assert_non_null(l);
+		assert_string_equal(st.key_type, k == 0 ? "ssh-ed25519" : "ecdsa-sha2-nistp256");
+		ssh_pool_release(l, false);
+		ssh_status_clear(&st);
+		ssh_pool_free(p);
+	}
+	cmd = xasprintf("kill %s; rm -rf '%s' '%s'", pid, dir, pidfile);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(conf);
+	free(pidfile);
+	free(kh_ed);
+	free(kh_ec);
+}
+
 struct par {
 	struct ssh_pool *pool;
 	const char *addr;
@@ -855,6 +924,7 @@ main(void)
 		cmocka_unit_test(test_dead_kept_session_replaced),
 		cmocka_unit_test(test_hostkey_changed_no_auth),
 		cmocka_unit_test(test_hostkey_unknown_and_wrong_file),
+		cmocka_unit_test(test_hostkey_type_preference),
 		cmocka_unit_test(test_auth_failed),
 		cmocka_unit_test(test_agent_auth),
 		cmocka_unit_test(test_hang_bounded_others_unaffected),

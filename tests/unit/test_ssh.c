@@ -226,6 +226,43 @@ test_known_hosts_two_files(void **state)
 }
 
 static void
+test_hostkey_prefs(void **state)
+{
+	char *env = write_tmp(
+		"# comment\n"
+		"10.0.0.1 ssh-rsa " KEY_A "\n"
+		"10.0.0.1 ssh-ed25519 " KEY_A "\n"
+		"db,10.0.0.2 ecdsa-sha2-nistp256 " KEY_C "\n"
+		"[10.0.0.3]:2222 ssh-ed25519 " KEY_A "\n"
+		HASHED_10_1_2_3 " ssh-ed25519 " KEY_A "\n"
+		"@cert-authority 10.0.0.4 ssh-ed25519 " KEY_A);
+	const char *files[2] = { env, "/nonexistent" };
+	char buf[256];
+
+	(void)state;
+	ssh_hostkey_prefs(files, 2, "10.0.0.1", 22, buf, sizeof buf);
+	assert_string_equal(buf, "ssh-ed25519,rsa-sha2-512,rsa-sha2-256,ssh-rsa,"
+			    "ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521");
+	/* an ed25519-preferring libssh2 order is not assumed: the known type comes first */
+	ssh_hostkey_prefs(files, 2, "10.0.0.2", 22, buf, sizeof buf);
+	assert_true(str_starts_with(buf, "ecdsa-sha2-nistp256,ssh-ed25519,"));
+	ssh_hostkey_prefs(files, 2, "10.0.0.3", 2222, buf, sizeof buf);
+	assert_true(str_starts_with(buf, "ssh-ed25519,ecdsa-sha2-nistp256,"));
+	/* unknown, hashed-only and marker lines: libssh2's own order */
+	ssh_hostkey_prefs(files, 2, "10.0.0.3", 22, buf, sizeof buf);
+	assert_string_equal(buf, "");
+	ssh_hostkey_prefs(files, 2, "10.1.2.3", 22, buf, sizeof buf);
+	assert_string_equal(buf, "");
+	ssh_hostkey_prefs(files, 2, "10.0.0.4", 22, buf, sizeof buf);
+	assert_string_equal(buf, "");
+	/* too small a buffer: nothing rather than half a list */
+	ssh_hostkey_prefs(files, 2, "10.0.0.1", 22, buf, 20);
+	assert_string_equal(buf, "");
+	unlink(env);
+	free(env);
+}
+
+static void
 test_names(void **state)
 {
 	(void)state;
@@ -280,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_known_hosts_other_type_only_is_unknown),
 		cmocka_unit_test(test_known_hosts_hashed_and_comma_list),
 		cmocka_unit_test(test_known_hosts_two_files),
+		cmocka_unit_test(test_hostkey_prefs),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_pool_options_copied),
 	};
