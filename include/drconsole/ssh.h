@@ -19,6 +19,8 @@
  * CHANGED; else UNKNOWN. On UNKNOWN or CHANGED the socket is shut down right
  * after the check: nothing more is sent (no authentication attempt, no
  * disconnect message). Fingerprints are OpenSSH's "SHA256:<base64, no =>".
+ * As OpenSSH does, the key types known_hosts lists for the host are asked
+ * for first (ssh_hostkey_prefs).
  *
  * Authentication: ssh-agent identities ($SSH_AUTH_SOCK) when opt->agent,
  * then identity_file (public key identity_file + ".pub" when that exists).
