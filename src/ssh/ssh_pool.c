@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "drconsole/log.h"
+#include "drconsole/strbuf.h"
 #include "drconsole/util.h"
 #include "ssh_priv.h"
 
@@ -410,6 +411,36 @@ authenticate(struct ssh_conn *c, long long deadline, struct ssh_status *st)
 	return -1;
 }
 
+/*
+ * Drop from a comma list the host-key algorithms this libssh2 lacks
+ * (Debian's 1.10 has no rsa-sha2-*): libssh2_session_method_pref removes
+ * unknown names itself with an overlapping memcpy.
+ */
+static void
+keep_supported(LIBSSH2_SESSION *session, char *prefs)
+{
+	const char **algs = NULL;
+	int n = libssh2_session_supported_algs(session, LIBSSH2_METHOD_HOSTKEY, &algs);
+	struct strbuf sb = STRBUF_INIT;
+	char *copy, *tok, *save = NULL;
+
+	if (n <= 0) {
+		prefs[0] = '\0';
+		return;
+	}
+	copy = xstrdup(prefs);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+		for (int i = 0; i < n; i++)
+			if (strcmp(algs[i], tok) == 0) {
+				strbuf_printf(&sb, "%s%s", sb.len > 0 ? "," : "", tok);
+				break;
+			}
+	libssh2_free(session, (void *)algs);
+	strcpy(prefs, strbuf_str(&sb));	/* never longer than prefs */
+	strbuf_free(&sb);
+	free(copy);
+}
+
 int
 ssh_conn_open(struct ssh_conn *c, long long deadline, struct ssh_status *st)
 {
@@ -434,6 +465,7 @@ ssh_conn_open(struct ssh_conn *c, long long deadline, struct ssh_status *st)
 		char prefs[256];
 
 		ssh_hostkey_prefs(files, 2, c->address, c->port, prefs, sizeof prefs);
+		keep_supported(c->session, prefs);
 		if (prefs[0] != '\0' &&
 		    libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY, prefs) != 0)
 			log_msg(LOG_DEBUG, "ssh %s: host key preference %s refused", c->key, prefs);

@@ -776,6 +776,33 @@ test_agent_auth(void **state)
  * (what OpenSSH writes to ~/.ssh/known_hosts): libssh2 alone would choose
  * ECDSA and call the host unknown; the known type is asked for first.
  */
+static char *dual_pidfile;
+
+/* Stops the test's own sshd even when an assertion failed. */
+static int
+dual_teardown(void **state)
+{
+	char pid[32] = "", *cmd;
+	FILE *fp;
+
+	(void)state;
+	if (dual_pidfile == NULL)
+		return 0;
+	fp = fopen(dual_pidfile, "r");
+	if (fp != NULL) {
+		if (fgets(pid, sizeof pid, fp) != NULL && atoi(pid) > 1) {
+			cmd = xasprintf("kill %d", atoi(pid));
+			(void)!system(cmd);
+			free(cmd);
+		}
+		fclose(fp);
+	}
+	unlink(dual_pidfile);
+	free(dual_pidfile);
+	dual_pidfile = NULL;
+	return 0;
+}
+
 static void
 test_hostkey_type_preference(void **state)
 {
@@ -792,8 +819,10 @@ test_hostkey_type_preference(void **state)
 	snprintf(addr, sizeof addr, "%.*s50.250", (int)(strrchr(prefix, '.') - prefix + 1), prefix);
 	assert_non_null(mkdtemp(dir));
 	conf = xasprintf("%s/sshd_config", dir);
-	/* in the lab's run dir, so `lab.sh down` stops it even if this test fails */
+	/* in the lab's run dir, so `lab.sh down` stops it too */
 	pidfile = xasprintf("%s/run/itest-dual-sshd.pid", lab_dir);
+	unlink(pidfile);
+	dual_pidfile = xstrdup(pidfile);
 	kh_ed = xasprintf("%s/kh_ed", dir);
 	kh_ec = xasprintf("%s/kh_ec", dir);
 	cmd = xasprintf("cd '%s' && ssh-keygen -q -t ed25519 -N '' -f ed && ssh-keygen -q -t ecdsa -N '' -f ec && "
@@ -831,7 +860,7 @@ test_hostkey_type_preference(void **state)
 		ssh_status_clear(&st);
 		ssh_pool_free(p);
 	}
-	cmd = xasprintf("kill %s; rm -rf '%s' '%s'", pid, dir, pidfile);
+	cmd = xasprintf("rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	free(conf);
@@ -924,7 +953,7 @@ main(void)
 		cmocka_unit_test(test_dead_kept_session_replaced),
 		cmocka_unit_test(test_hostkey_changed_no_auth),
 		cmocka_unit_test(test_hostkey_unknown_and_wrong_file),
-		cmocka_unit_test(test_hostkey_type_preference),
+		cmocka_unit_test_teardown(test_hostkey_type_preference, dual_teardown),
 		cmocka_unit_test(test_auth_failed),
 		cmocka_unit_test(test_agent_auth),
 		cmocka_unit_test(test_hang_bounded_others_unaffected),
