@@ -56,6 +56,13 @@ void exec_result_clear(struct exec_result *r);
 /* The local shell (/bin/sh -c), in a new process group so cancel/timeout kill it all. */
 struct executor *executor_local_create(void);
 
+struct ssh_pool;
+/*
+ * Commands over SSH on the pool's kept sessions (ssh.h); borrows pool,
+ * which must outlive the executor. req->user NULL: the pool's user.
+ */
+struct executor *executor_ssh_create(struct ssh_pool *pool); /* borrows pool */
+
 /* Convenience: run and collect stdout (capped at max bytes) into *out (caller frees). */
 int executor_capture(struct executor *ex, const struct exec_request *req,
 		     size_t max, char **out, struct exec_result *result);
