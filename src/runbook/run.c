@@ -775,8 +775,8 @@ do_step(struct run *r, int i)
 	if (manual != NULL)
 		say(r, "  %s", manual);
 	for (size_t k = 0; k < n && cmd != NULL; k++)
-		say(r, "  on %s (%s@%s:%d)%s: %s", t[k].host, t[k].user != NULL ? t[k].user : "",
-		    t[k].address, t[k].port, st->become != NULL ? " as " : "",
+		say(r, "  on %s (%s@%s:%d)%s%s", t[k].host, t[k].user != NULL ? t[k].user : "",
+		    t[k].address, t[k].port, st->become != NULL ? ", as " : "",
 		    st->become != NULL ? st->become : "");
 	if (cmd != NULL)
 		say(r, "  command: %s", cmd);

@@ -418,7 +418,13 @@ run_lint_runbook(const struct runbook *rb, const struct config *cfg,
 			if (n == 0 && s != NULL) {
 				struct rb_pos p = st->pos_on.line != 0 ? st->pos_on : st->pos;
 
-				diag_error(dl, rb->path, p.line, p.col, "step %s: %s", st->id, err);
+				/* an existing but empty group may be filled by an earlier manual step */
+				if (st->on_target != NULL && s->inv != NULL &&
+				    inventory_group(s->inv, st->on_target) != NULL)
+					diag_warning(dl, rb->path, p.line, p.col, "step %s: %s (now)",
+						     st->id, err);
+				else
+					diag_error(dl, rb->path, p.line, p.col, "step %s: %s", st->id, err);
 			}
 			free(err);
 			run_targets_free(t, n);
