@@ -52,6 +52,8 @@ struct run {
 	struct executor *ex[2];
 	struct run_vars vars;
 	struct run_lock lock;
+	struct run_target *lock_t;	/* the lock's host (lock.where points into it) */
+	size_t lock_n;
 	bool have_lock;
 	bool journal_failed;
 };
@@ -1026,7 +1028,8 @@ take_lock(struct run *r)
 	lock_info_clear(&li);
 	free(holder);
 	free(path);
-	run_targets_free(t, n);
+	r->lock_t = t;
+	r->lock_n = n;
 	return ok;
 }
 
@@ -1259,6 +1262,7 @@ run_execute(const struct run_params *p)
 	if (r.j != NULL)
 		journal_close(r.j);
 	audit_close(r.audit);
+	run_targets_free(r.lock_t, r.lock_n);
 	engine_free(&r.eng);
 	run_vars_free(&r.vars);
 	runbook_free(r.rb);
