@@ -70,6 +70,13 @@ struct exec_openssh_options {
 };
 struct executor *executor_openssh_create(const struct exec_openssh_options *opt);
 
+struct ssh_pool;
+/*
+ * Commands over SSH on the pool's kept sessions (ssh.h); borrows pool,
+ * which must outlive the executor. req->user NULL: the pool's user.
+ */
+struct executor *executor_ssh_create(struct ssh_pool *pool); /* borrows pool */
+
 /* Convenience: run and collect stdout (capped at max bytes) into *out (caller frees). */
 int executor_capture(struct executor *ex, const struct exec_request *req,
 		     size_t max, char **out, struct exec_result *result);

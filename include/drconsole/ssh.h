@@ -1,0 +1,139 @@
+/*
+ * ssh.h: SSH sessions over libssh2 1.10, kept in a pool and reused.
+ *
+ * A pool holds at most one session per user@address:port. A caller leases
+ * a session (connecting, verifying the host key and authenticating first
+ * when there is none or the kept one is dead), uses it alone (one thread per
+ * session at a time), and gives it back. Every step is non-blocking and
+ * bounded by the caller's deadline: connect, banner, key exchange, host-key
+ * check, authentication, channel open, exec.
+ *
+ * Host keys: the key the server presents is checked with libssh2's
+ * knownhost API against the env's known_hosts, then the user's. Entries may
+ * be "[addr]:port" (the lab, any non-22 port) or plain "addr" (commcare-cloud
+ * files, port 22). A key matching an entry in either file is accepted; else
+ * an entry for the host with the same key type but another key means
+ * CHANGED; else UNKNOWN. On UNKNOWN or CHANGED the socket is shut down right
+ * after the check: nothing more is sent (no authentication attempt, no
+ * disconnect message). Fingerprints are OpenSSH's "SHA256:<base64, no =>".
+ *
+ * Authentication: ssh-agent identities ($SSH_AUTH_SOCK) when opt->agent,
+ * then identity_file (public key identity_file + ".pub" when that exists).
+ *
+ * libssh2 debug output goes to the log module (LOG_DEBUG, i.e. -vv), never
+ * to stderr. libssh2_init runs once (pthread_once).
+ */
+#ifndef DRCONSOLE_SSH_H
+#define DRCONSOLE_SSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "drconsole/executor.h"
+
+struct ssh_options {
+	const char *user;		/* login user */
+	const char *identity_file;	/* private key; public key = identity_file + ".pub" when present */
+	bool agent;			/* try ssh-agent ($SSH_AUTH_SOCK) first, then the identity file */
+	const char *env_known_hosts;	/* the env dir's known_hosts (may be NULL) */
+	const char *user_known_hosts;	/* then the user's (config ssh.known_hosts, default ~/.ssh/known_hosts; may be NULL) */
+	long long connect_timeout_ms;
+	long long keepalive_ms;
+};
+
+enum ssh_state {
+	SSH_STATE_UP,
+	SSH_STATE_DOWN,			/* refused, unreachable, reset, closed */
+	SSH_STATE_TIMEOUT,		/* no answer within the bound */
+	SSH_STATE_AUTH_FAILED,
+	SSH_STATE_HOSTKEY_UNKNOWN,
+	SSH_STATE_HOSTKEY_CHANGED,
+	SSH_STATE_ERROR,		/* protocol or local failure */
+};
+
+/* "up", "down", "timeout", "auth-failed", "hostkey-unknown", "hostkey-CHANGED", "error" */
+const char *ssh_state_name(enum ssh_state st);
+
+/* What acquiring a session found. */
+struct ssh_status {
+	enum ssh_state state;
+	char *error;		/* one line naming call and object; NULL when up */
+	char fingerprint[80];	/* "SHA256:..." of the presented host key, "" when none seen */
+	char key_type[32];	/* "ssh-ed25519", ... */
+	bool reused;		/* a kept session served the request */
+	long long connect_ms;	/* connect + handshake + verify + auth; 0 when reused */
+};
+
+void ssh_status_clear(struct ssh_status *st);
+
+struct ssh_pool;	/* kept sessions keyed by address:port; thread-safe */
+struct ssh_lease;	/* one session, held by one caller */
+
+struct ssh_pool *ssh_pool_create(const struct ssh_options *opt);	/* copies every string */
+/* Closes every kept session; no lease may be outstanding. */
+void ssh_pool_free(struct ssh_pool *pool);
+/* The user sessions log in as when a request names none. */
+const char *ssh_pool_user(const struct ssh_pool *pool);
+long long ssh_pool_connect_timeout(const struct ssh_pool *pool);
+
+/*
+ * Lease the session to user@address:port (user NULL: the pool's), waiting
+ * for another thread's use of it, connecting when needed, all before
+ * deadline_ms (monotonic). NULL on failure with st->state and st->error.
+ * st is filled in either way (ssh_status_clear it afterwards).
+ */
+struct ssh_lease *ssh_pool_acquire(struct ssh_pool *pool, const char *address, int port,
+				   const char *user, long long deadline_ms,
+				   struct ssh_status *st);
+/* Give the session back; discard closes it (after a failure mid-use). */
+void ssh_pool_release(struct ssh_lease *lease, bool discard);
+/* Send keepalives on idle kept sessions and drop the dead ones. */
+void ssh_pool_keepalive(struct ssh_pool *pool);
+/* Kept sessions (for tests and the console's status line). */
+size_t ssh_pool_size(struct ssh_pool *pool);
+
+/*
+ * Run req->command on the leased session. Output is streamed to
+ * req->on_output as it arrives; req->stdin_data is written to the
+ * command's stdin, then EOF. Bounded by req->timeout_ms (0: none) and
+ * req->cancel. On timeout or cancel the channel and the session's socket
+ * are closed (libssh2 1.10 has no channel signal), the lease is marked
+ * broken and must be released. Returns 0 when the command ran (see res),
+ * -1 with res->error when it could not be started; *started tells whether
+ * anything reached the server's command (a caller may retry when not).
+ */
+int ssh_lease_exec(struct ssh_lease *lease, const struct exec_request *req,
+		   struct exec_result *res, bool *started);
+/* True when the leased session can no longer be used (release it with discard). */
+bool ssh_lease_broken(const struct ssh_lease *lease);
+
+/* --- pure helpers (unit-tested) --- */
+
+/* OpenSSH fingerprint "SHA256:" + unpadded base64 of a 32-byte digest into buf. */
+void ssh_fingerprint_format(const unsigned char digest[32], char *buf, size_t len);
+/* Unpadded standard base64 of n bytes into buf; returns the length written. */
+size_t ssh_base64_nopad(const unsigned char *data, size_t n, char *buf, size_t len);
+
+enum ssh_hostkey_match {
+	SSH_HOSTKEY_MATCH,
+	SSH_HOSTKEY_MISMATCH,		/* the host is listed with another key of that type */
+	SSH_HOSTKEY_NOTFOUND,
+	SSH_HOSTKEY_FAILURE,		/* the check could not be made */
+};
+
+/*
+ * Check a raw host key blob of libssh2 type key_type (LIBSSH2_HOSTKEY_TYPE_*)
+ * for address:port against each known_hosts file in turn (NULL entries and
+ * missing files skipped) with OpenSSH's rules. *files_read counts the files
+ * that could be read.
+ */
+enum ssh_hostkey_match ssh_hostkey_check(const char *const *files, size_t n_files,
+					 const char *address, int port,
+					 const unsigned char *key, size_t key_len, int key_type,
+					 size_t *files_read);
+/* The OpenSSH name of a LIBSSH2_HOSTKEY_TYPE_* ("ssh-ed25519"), or "unknown". */
+const char *ssh_hostkey_type_name(int key_type);
+/* Signal number of an SSH signal name ("TERM", "KILL"); 0 when unknown. */
+int ssh_signal_number(const char *name);
+
+#endif
