@@ -31,6 +31,7 @@
 #include "drconsole/rpo.h"
 #include "drconsole/sanitize.h"
 #include "drconsole/scheduler.h"
+#include "drconsole/ssh.h"
 #include "drconsole/strbuf.h"
 #include "drconsole/template.h"
 #include "drconsole/util.h"
@@ -50,6 +51,7 @@ struct run {
 	char *user;
 	const char *label;		/* "[DRILL] ", "[DRY-RUN] " or "" */
 	struct executor *ex[2];
+	struct ssh_pool *pool[2];
 	struct run_vars vars;
 	struct run_lock lock;
 	struct run_target *lock_t;	/* the lock's host (lock.where points into it) */
@@ -163,32 +165,29 @@ alog(struct run *r, json_t *ev)
 /* ---- executors ---- */
 
 /*
- * The executor for steps on a site's hosts. This is the one seam between
- * the driver and the transport: the OpenSSH client with the site's
- * known_hosts (env dir) and the configured user known_hosts, identity,
- * agent and timeouts.
+ * The executor for steps on a site's hosts: the one seam between the driver
+ * and the transport. One kept-session pool per site (ssh.h), checking host
+ * keys against the site's env known_hosts, then the configured user
+ * known_hosts; user, identity, agent and timeouts from the config.
  */
 static struct executor *
 site_executor(struct run *r, enum site_role role)
 {
 	const struct site *s = r->p->sites[role];
-	struct exec_openssh_options o;
-	struct strbuf kh = STRBUF_INIT;
+	struct ssh_options o;
 
 	if (r->ex[role] != NULL)
 		return r->ex[role];
 	memset(&o, 0, sizeof o);
-	if (s != NULL && s->known_hosts_path != NULL)
-		strbuf_puts(&kh, s->known_hosts_path);
-	if (r->cfg->ssh.known_hosts != NULL)
-		strbuf_printf(&kh, "%s%s", kh.len > 0 ? " " : "", r->cfg->ssh.known_hosts);
-	o.known_hosts = kh.len > 0 ? kh.buf : NULL;
+	o.user = r->cfg->ssh.user != NULL ? r->cfg->ssh.user : s != NULL ? s->remote_user : NULL;
 	o.identity_file = r->cfg->ssh.identity_file;
 	o.agent = r->cfg->ssh.agent;
+	o.env_known_hosts = s != NULL ? s->known_hosts_path : NULL;
+	o.user_known_hosts = r->cfg->ssh.known_hosts;
 	o.connect_timeout_ms = r->cfg->ssh.connect_timeout_ms;
 	o.keepalive_ms = r->cfg->ssh.keepalive_ms;
-	r->ex[role] = executor_openssh_create(&o);
-	strbuf_free(&kh);
+	r->pool[role] = ssh_pool_create(&o);
+	r->ex[role] = executor_ssh_create(r->pool[role]);
 	return r->ex[role];
 }
 
@@ -964,8 +963,20 @@ id_of_path(const char *path)
 
 /* ---- the lock ---- */
 
+/* Does a holder line name this user and run? */
 static bool
-take_lock(struct run *r)
+holder_is(const char *holder, const char *user, const char *run_id)
+{
+	char *u = xasprintf("user=%s ", user), *id = xasprintf(" run=%s", run_id);
+	bool yes = holder != NULL && str_starts_with(holder, u) && str_ends_with(holder, id);
+
+	free(u);
+	free(id);
+	return yes;
+}
+
+static bool
+take_lock(struct run *r, bool resuming)
 {
 	const struct site *s = r->p->sites[SITE_SECONDARY];
 	struct run_target *t = NULL;
@@ -999,6 +1010,15 @@ take_lock(struct run *r)
 	}
 	lock_init(&r->lock, site_executor(r, SITE_SECONDARY), &where, path, r->run_id);
 	lock_acquire(&r->lock, holder, &li);
+	if (li.state == LOCK_HELD && resuming && holder_is(li.holder, r->user, r->run_id)) {
+		/* the run being resumed died holding it (crash, kill -9, dropped terminal) */
+		say(r, "run lock %s on %s is still held by this run (%s): taking it over", path,
+		    t[0].host, li.holder);
+		alog(r, json_pack("{s:s,s:s,s:s}", "event", "lock_takeover", "path", path,
+				  "holder", li.holder));
+		lock_info_clear(&li);
+		lock_break_and_acquire(&r->lock, holder, &li);
+	}
 	if (li.state == LOCK_HELD) {
 		say(r, "run lock %s on %s is held by %s (last heartbeat %llds ago)", path, t[0].host,
 		    li.holder, li.age_s);
@@ -1137,7 +1157,7 @@ drive(struct run *r)
 			engine_init(&r->eng, r->rb);
 		}
 	}
-	if (r->p->mode != RUN_DRY && !take_lock(r)) {
+	if (r->p->mode != RUN_DRY && !take_lock(r, resumed)) {
 		free(runs_dir);
 		free(resume_path);
 		return 1;
@@ -1256,9 +1276,12 @@ run_execute(const struct run_params *p)
 	} else {
 		rc = drive(&r);
 	}
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (r.ex[i] != NULL)
 			r.ex[i]->free(r.ex[i]);
+		if (r.pool[i] != NULL)
+			ssh_pool_free(r.pool[i]);
+	}
 	if (r.j != NULL)
 		journal_close(r.j);
 	audit_close(r.audit);
