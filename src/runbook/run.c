@@ -1182,8 +1182,9 @@ drive(struct run *r)
 		alog(r, json_pack("{s:s,s:s}", "event", "run_start", "runbook", r->rb->path));
 		if (!jlog(r, ev))
 			return finish(r, "failed", 1);
+		/* a no-go ends the run: resuming must not bypass the board */
 		if (!preflight(r))
-			return finish(r, "stopped", 1);
+			return finish(r, "no-go", 1);
 	} else {
 		alog(r, json_pack("{s:s,s:s}", "event", "run_resume", "runbook", r->rb->path));
 		jlog(r, json_pack("{s:s,s:s}", "event", "resume", "user", r->user));

@@ -111,6 +111,25 @@ fi
 out=$(printf '2\nbackup-labprod\n' | "$D" -c "$CFG" run "$T/typed.yml" 2>&1); rc=$?
 [ $rc = 0 ] && [ -e "$T/wiped" ] && ok "the exact environment name confirms it" || ko "typed exact" "rc=$rc $out"
 
+# ---- a no-go preflight needs a typed override, which is journaled ----
+mkrb "$T/nogo.yml" <<EOF
+  - id: primary-standby
+    check: { probe: pg_standby, site: primary }
+  - id: act
+    on: secondary:control
+    run: touch $T/acted
+EOF
+out=$(printf 'go\n' | "$D" -c "$CFG" run "$T/nogo.yml" 2>&1); rc=$?
+out2=$(printf 'override\ny\n3\ny\n' | "$D" -c "$CFG" run "$T/nogo.yml" 2>&1); rc2=$?
+j=$(journal_of nogo)
+if [ $rc = 1 ] && printf '%s' "$out" | grep -q "NO-GO  *primary-standby" && printf '%s' "$out" | grep -q "Not overridden" &&
+   [ $rc2 = 0 ] && [ -e "$T/acted" ] && ! printf '%s' "$out2" | grep -q "unfinished run" &&
+   grep -q '"event":"override"' "$j" && jev "$j" decision primary-standby | grep -q '"decision":"skip"'; then
+	ok "a no-go preflight stops the run unless 'override' is typed (journaled); a failed check can be skipped"
+else
+	ko "preflight override" "rc=$rc rc2=$rc2 $out $out2"
+fi
+
 # ---- the run lock; kill -9 mid-step; resume needs a decision ----
 mkrb "$T/sleepy.yml" <<EOF
   - id: first
