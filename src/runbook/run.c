@@ -37,6 +37,7 @@
 #include "drconsole/util.h"
 
 #define LOCK_STALE_S		3600	/* a lock without heartbeat for this long may be broken */
+#define HEARTBEAT_MS		30000	/* refresh (and re-check) the lock at most this often */
 #define EXIT_REFUSED_RC		2	/* refused before anything ran */
 #define OUTPUT_KEEP		4096	/* sanitised output kept in the journal per step */
 
@@ -57,6 +58,7 @@ struct run {
 	struct run_target *lock_t;	/* the lock's host (lock.where points into it) */
 	size_t lock_n;
 	bool have_lock;
+	long long heartbeat_ms;		/* monotonic time of the last heartbeat */
 	bool journal_failed;
 };
 
@@ -1038,6 +1040,7 @@ take_lock(struct run *r, bool resuming)
 	if (li.state == LOCK_ACQUIRED) {
 		ok = true;
 		r->have_lock = true;
+		r->heartbeat_ms = time_mono_ms();
 		say(r, "run lock %s taken on %s", path, t[0].host);
 		alog(r, json_pack("{s:s,s:s,s:s}", "event", "lock", "path", path, "host", t[0].host));
 	} else if (li.state == LOCK_ERROR) {
@@ -1204,7 +1207,8 @@ drive(struct run *r)
 			say(r, "step %s cannot start: %s", r->rb->steps[i].id, why);
 			return finish(r, "stopped", 1);
 		}
-		if (r->have_lock && !lock_heartbeat(&r->lock)) {
+		if (r->have_lock && time_mono_ms() - r->heartbeat_ms >= HEARTBEAT_MS &&
+		    !(r->heartbeat_ms = time_mono_ms(), lock_heartbeat(&r->lock))) {
 			say(r, "run lock: it is no longer ours (broken by someone else?): stopping");
 			r->have_lock = false;
 			return finish(r, "stopped", 1);

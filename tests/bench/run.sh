@@ -21,3 +21,5 @@ else
 		echo "  $cmd: $(( (e - s) / 5000000 )) ms per run (mean of 5)"
 	done
 fi
+echo "== runbook: 20 steps over kept sessions vs plain ssh (target: <= half)"
+tests/bench/runbook.sh
