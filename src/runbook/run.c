@@ -1165,6 +1165,23 @@ drive(struct run *r)
 		free(resume_path);
 		return 1;
 	}
+	if (!resumed) {
+		/* two runs of one runbook within a second: suffix the id */
+		char *base = xstrdup(r->run_id);
+
+		for (int k = 2; k < 100; k++) {
+			char *p = xasprintf("%s/%s.journal", runs_dir, r->run_id);
+			bool taken = access(p, F_OK) == 0;
+
+			free(p);
+			if (!taken)
+				break;
+			free(r->run_id);
+			r->run_id = xasprintf("%s-%d", base, k);
+			r->vars.run_id = r->run_id;
+		}
+		free(base);
+	}
 	r->j = resumed ? journal_open(resume_path, &err) : journal_create(runs_dir, r->run_id, &err);
 	free(runs_dir);
 	free(resume_path);

@@ -20,7 +20,7 @@ ko() { echo "FAIL: runbook $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | tail -12
 cclogs() { cat "$LAB_DIR"/sites/*/commcare-cloud.log 2>/dev/null | md5sum; }
 in_recovery() { psql -X -At -h "$LAB_PG_STANDBY_HOST" -p "$LAB_PG_PORT" -U "$LAB_PG_MONITOR_USER" -d postgres -c "select pg_is_in_recovery()" 2>&1; }
 jev() { grep -F "\"event\":\"$2\"" "$1" 2>/dev/null | grep -F "\"step\":\"$3\""; }	# journal, event, step
-journal_of() { ls -t "$T"/state/runs/*"$1".journal 2>/dev/null | head -1; }
+journal_of() { ls -t "$T"/state/runs/*-"$1".journal "$T"/state/runs/*-"$1"-[0-9]*.journal 2>/dev/null | head -1; }
 cleanup() { rm -rf "$T" "$T".*yml "$LAB_DIR/locks"; }
 trap cleanup EXIT
 
