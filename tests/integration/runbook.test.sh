@@ -130,6 +130,30 @@ else
 	ko "preflight override" "rc=$rc rc2=$rc2 $out $out2"
 fi
 
+# ---- timeout kills the step; on_failure: continue moves on, journaled ----
+mkrb "$T/slow.yml" <<EOF
+  - id: slow
+    on: secondary:control
+    run: sleep 5; touch $T/slow-finished
+    timeout: 1s
+    on_failure: continue
+  - id: after
+    on: secondary:control
+    run: touch $T/after-ran
+EOF
+s0=$(date +%s)
+out=$("$D" -c "$CFG" run "$T/slow.yml" --drill --yes 2>&1 </dev/null); rc=$?
+s1=$(date +%s)
+sleep 4.5
+j=$(journal_of slow)
+if [ $rc = 0 ] && [ -e "$T/after-ran" ] && [ ! -e "$T/slow-finished" ] && [ $((s1 - s0)) -lt 5 ] &&
+   printf '%s' "$out" | grep -q "timed out after 1000ms" &&
+   jev "$j" step_end slow | grep -q '"ok":false' && jev "$j" skip slow | grep -q "on_failure: continue"; then
+	ok "a step past its timeout is killed on the host; on_failure: continue goes on (journaled)"
+else
+	ko "timeout / on_failure continue" "rc=$rc $((s1 - s0))s $out"
+fi
+
 # ---- the run lock; kill -9 mid-step; resume needs a decision ----
 mkrb "$T/sleepy.yml" <<EOF
   - id: first
