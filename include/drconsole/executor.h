@@ -56,20 +56,6 @@ void exec_result_clear(struct exec_result *r);
 /* The local shell (/bin/sh -c), in a new process group so cancel/timeout kill it all. */
 struct executor *executor_local_create(void);
 
-/*
- * The OpenSSH client as a transport (one connection per command): the
- * fallback where the kept-session pool is not available. Strings are copied.
- * known_hosts is a space-separated list of files; keys are checked strictly.
- */
-struct exec_openssh_options {
-	char *identity_file;		/* NULL: ssh's defaults */
-	char *known_hosts;		/* NULL: ssh's defaults */
-	bool agent;
-	long long connect_timeout_ms;
-	long long keepalive_ms;
-};
-struct executor *executor_openssh_create(const struct exec_openssh_options *opt);
-
 struct ssh_pool;
 /*
  * Commands over SSH on the pool's kept sessions (ssh.h); borrows pool,
