@@ -188,8 +188,8 @@ cmd_run_run(const struct cli_options *opts, int argc, char **argv)
 
 const struct cli_command cmd_run = {
 	.name = "run",
-	.args = "RUNBOOK [--drill|--dry-run] [--yes]",
-	.summary = "run a runbook in line mode",
+	.args = "RUNBOOK [--drill|--dry-run]",
+	.summary = "run a runbook in line mode (--yes: drills)",
 	.accepts = OPT_MODE | OPT_YES,
 	.run = cmd_run_run,
 };

@@ -714,7 +714,8 @@ decide(struct run *r, int i)
 			return false;
 		d = c == 1 ? DECIDE_RERUN : DECIDE_SKIP;
 	}
-	alog(r, json_pack("{s:s,s:s,s:i}", "event", "decision", "step", st->id, "choice", (int)d));
+	alog(r, json_pack("{s:s,s:s,s:s}", "event", "decision", "step", st->id, "decision",
+			  d == DECIDE_RERUN ? "rerun" : d == DECIDE_MARK_DONE ? "mark_done" : "skip"));
 	return jlog(r, engine_ev_decision(st, d, r->user));
 }
 
