@@ -58,6 +58,12 @@ struct run_params {
 	bool yes;			/* unattended (drill on a drill_target only) */
 	const struct run_ui *ui;
 	const char *user;		/* who: audit_whoami() when NULL */
+	/*
+	 * Set non-zero (atomically; e.g. from a SIGINT handler) to cancel the
+	 * running command: it is killed on its host and the step fails. The
+	 * driver resets it after each step. May be NULL.
+	 */
+	int *cancel;
 };
 
 /* Run (or resume) a runbook; returns a process exit code (0 completed, 1 not, 2 refused). */

@@ -9,8 +9,14 @@
  * a file) there is no type-ahead to flush: the next line is the answer and
  * must be exactly the expected word; anything else, or end of input,
  * cancels. Plain confirmations accept "y" or "yes"; anything else is no.
+ *
+ * Ctrl-C (SIGINT) during a step cancels its command (killed on the host; the
+ * step fails and the usual failure decision follows); at a prompt it answers
+ * with the default, which is always the safe one.
  */
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +27,16 @@
 #include "drconsole/run.h"
 #include "drconsole/util.h"
 
-/* One line from stdin without its newline, or NULL at end of input. */
+static int cancel_flag;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&cancel_flag, 1, __ATOMIC_RELAXED);
+}
+
+/* One line from stdin without its newline, or NULL at end of input or on Ctrl-C. */
 static char *
 read_line(void)
 {
@@ -30,6 +45,8 @@ read_line(void)
 	ssize_t n = getline(&line, &cap, stdin);
 
 	if (n < 0) {
+		if (errno == EINTR)
+			clearerr(stdin);
 		free(line);
 		return NULL;
 	}
@@ -180,6 +197,15 @@ cmd_run_run(const struct cli_options *opts, int argc, char **argv)
 	p.mode = opts->drill ? RUN_DRILL : opts->dry_run ? RUN_DRY : RUN_LIVE;
 	p.yes = opts->yes;
 	p.ui = &ui;
+	p.cancel = &cancel_flag;
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;	/* no SA_RESTART: a prompt's read returns */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	rc = run_execute(&p);
 	free(path);
 	app_free(&app);

@@ -276,6 +276,7 @@ run_one(struct host_out *h, struct executor *ex)
 	req.timeout_ms = h->timeout_ms;
 	req.on_output = on_output;
 	req.ud = h;
+	req.cancel = h->r->p->cancel;
 	sanitize_init(&h->ss, 0);
 	h->rc = ex->run(ex, &req, &h->res);
 	sanitize_finish(&h->ss, &h->text);
@@ -1231,7 +1232,11 @@ drive(struct run *r)
 			r->have_lock = false;
 			return finish(r, "stopped", 1);
 		}
+		if (r->p->cancel != NULL)
+			__atomic_store_n(r->p->cancel, 0, __ATOMIC_RELAXED);
 		sr = do_step(r, i);
+		if (r->p->cancel != NULL)
+			__atomic_store_n(r->p->cancel, 0, __ATOMIC_RELAXED);
 		if (r->journal_failed)
 			return finish(r, "failed", 1);
 		if (sr == STEP_STOP)
