@@ -25,7 +25,10 @@ cleanup() { rm -rf "$T" "$T".*yml "$LAB_DIR/locks"; }
 trap cleanup EXIT
 
 # the lab config, with this test's own state dir
-sed -e "s#^state_dir: .*#state_dir: $T/state#" "$LAB_CONFIG" > "$CFG"
+# (and a longer SSH connect bound: on a loaded machine a fresh session that
+# ends a timed-out or cancelled command can take more than the lab's 3 s)
+sed -e "s#^state_dir: .*#state_dir: $T/state#" -e "s#^  connect_timeout: .*#  connect_timeout: 10s#" \
+	"$LAB_CONFIG" > "$CFG"
 
 # a small runbook whose steps run on the secondary's hosts (name: file stem)
 mkrb() {	# file, then steps YAML on stdin
@@ -165,7 +168,7 @@ pid=$!
 for _ in $(seq 100); do jev "$(journal_of intr)" step_start long | grep -q . && break; sleep 0.1; done
 sleep 0.5
 kill -INT $pid; wait $pid; rc=$?
-sleep 1
+for _ in $(seq 50); do pgrep -f "sleep 7.31" >/dev/null || break; sleep 0.1; done
 j=$(journal_of intr)
 if [ $rc = 1 ] && grep -q "$S_CTRL: cancelled" "$T/intr.out" && ! pgrep -f "sleep 7.31" >/dev/null &&
    jev "$j" step_end long | grep -q '"ok":false' && [ ! -d "$LAB_DIR/locks/drconsole-backup-labprod.lock" ]; then
@@ -188,7 +191,7 @@ mkrb "$T/sleepy.yml" <<EOF
 EOF
 "$D" -c "$CFG" run "$T/sleepy.yml" --drill --yes > "$T/sleepy.out" 2>&1 </dev/null &
 pid=$!
-for _ in $(seq 100); do jev "$(journal_of sleepy)" step_start nap | grep -q . && break; sleep 0.1; done
+for _ in $(seq 100); do [ -s "$T/nap.count" ] && break; sleep 0.1; done	# the command runs on the host
 mkrb "$T/other.yml" <<EOF
   - id: x
     on: secondary:control
