@@ -11,6 +11,22 @@
 #include "drconsole/scheduler.h"
 #include "drconsole/site.h"
 
+/*
+ * The probe environment: what jobs share across runs, passed as the
+ * scheduler's env (ctx->env). The caller creates it before the scheduler
+ * and frees it after scheduler_free (status_report.c, the console).
+ * One SSH pool per site, verifying host keys against that site's env
+ * known_hosts, then the user's (ssh.known_hosts).
+ */
+struct ssh_pool;
+
+struct probe_env {
+	struct ssh_pool *ssh[2];	/* indexed by enum site_role; NULL when the site is absent */
+};
+
+struct probe_env *probe_env_create(const struct config *cfg, struct site *const sites[2]);
+void probe_env_free(struct probe_env *env);
+
 /* Add every probe job for both sites; returns the number of jobs. */
 size_t probes_add_all(struct scheduler *s, struct status_store *store,
 		      const struct config *cfg, struct site *const sites[2]);

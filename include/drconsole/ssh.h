@@ -11,7 +11,10 @@
  * Host keys: the key the server presents is checked with libssh2's
  * knownhost API against the env's known_hosts, then the user's. Entries may
  * be "[addr]:port" (the lab, any non-22 port) or plain "addr" (commcare-cloud
- * files, port 22). A key matching an entry in either file is accepted; else
+ * files, port 22); for a non-22 port libssh2 also consults the plain "addr"
+ * entries when no "[addr]:port" entry matches (OpenSSH would not: it is the
+ * same host's recorded key, so this is lenient, not weaker). Hashed ("|1|")
+ * and comma-list entries work. A key matching an entry in either file is accepted; else
  * an entry for the host with the same key type but another key means
  * CHANGED; else UNKNOWN. On UNKNOWN or CHANGED the socket is shut down right
  * after the check: nothing more is sent (no authentication attempt, no
@@ -104,8 +107,39 @@ size_t ssh_pool_size(struct ssh_pool *pool);
  */
 int ssh_lease_exec(struct ssh_lease *lease, const struct exec_request *req,
 		   struct exec_result *res, bool *started);
+/*
+ * Whether a timed-out or cancelled command is ended remotely (default on):
+ * a fresh session, bounded by the connect timeout, TERMs its process group.
+ * Probes running a trivial command turn it off to stay within their bound.
+ */
+void ssh_lease_set_remote_kill(struct ssh_lease *lease, bool on);
 /* True when the leased session can no longer be used (release it with discard). */
 bool ssh_lease_broken(const struct ssh_lease *lease);
+
+/* One directory entry read over SFTP. */
+struct ssh_dirent {
+	char *name;
+	unsigned long long size;
+	long long mtime;	/* UTC epoch seconds, -1 unknown */
+	bool is_dir;
+};
+
+/*
+ * List dir over SFTP on the leased session, before deadline_ms. *out
+ * (caller frees with ssh_dirents_free) gets every entry but "." and "..".
+ * 0, or -1 with *err (caller frees); on a transport failure the lease is
+ * broken.
+ */
+int ssh_lease_sftp_list(struct ssh_lease *lease, const char *dir, long long deadline_ms,
+			struct ssh_dirent **out, size_t *n, char **err);
+/*
+ * Read at most max bytes of path over SFTP and its mtime, before
+ * deadline_ms. 0; 1 when the file does not exist; -1 with *err.
+ */
+int ssh_lease_sftp_read(struct ssh_lease *lease, const char *path, size_t max,
+			long long deadline_ms, char **data, size_t *len, long long *mtime,
+			char **err);
+void ssh_dirents_free(struct ssh_dirent *d, size_t n);
 
 /* --- pure helpers (unit-tested) --- */
 

@@ -13,6 +13,7 @@
 #include "drconsole/rpo.h"
 
 struct run {
+	struct probe_env *env;
 	struct status_store *store;
 	struct scheduler *sched;
 	struct status_snapshot *snap;
@@ -27,7 +28,8 @@ run_probes(struct app *app, struct run *r)
 
 	memset(r, 0, sizeof *r);
 	r->store = status_store_create(0);
-	r->sched = scheduler_create(r->store, NULL, 32, app->cfg.refresh_ms);
+	r->env = probe_env_create(&app->cfg, app->sites);
+	r->sched = scheduler_create(r->store, r->env, 32, app->cfg.refresh_ms);
 	probes_add_all(r->sched, r->store, &app->cfg, app->sites);
 	deadline = time_mono_ms() + app->cfg.probe_timeout_ms + 2000;
 	r->late = scheduler_run_once(r->sched, deadline);
@@ -41,6 +43,7 @@ run_free(struct run *r)
 {
 	status_snapshot_free(r->snap);
 	scheduler_free(r->sched);
+	probe_env_free(r->env);
 	status_store_free(r->store);
 }
 

@@ -485,7 +485,18 @@ build_backups(struct site *s, struct diag_list *dl)
 		b->days = public_int(s, keys[st].days, 2);
 		b->weeks = public_int(s, keys[st].weeks, 2);
 		b->hours = public_int(s, keys[st].hours, 1);
-		b->local_dir = xstrdup(keys[st].dir);
+		{
+			/* postgresql_backup_dir / couch_backup_dir / blobdb_backup_dir override the default */
+			static const char *const dir_keys[STORE_COUNT] = {
+				[STORE_POSTGRES] = "postgresql_backup_dir",
+				[STORE_COUCH] = "couch_backup_dir",
+				[STORE_BLOBDB] = "blobdb_backup_dir",
+			};
+			const char *dir = site_public_str(s, dir_keys[st]);
+
+			b->local_dir = dir != NULL ? resolve(s, dir, ynode_get(root, dir_keys[st]), file, dl)
+						   : xstrdup(keys[st].dir);
+		}
 		if (bucket != NULL)
 			b->bucket = resolve(s, bucket, ynode_get(root, keys[st].bucket), file, dl);
 		else

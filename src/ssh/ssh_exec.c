@@ -308,6 +308,12 @@ kill_remote(struct ssh_conn *c, long pid)
 	free(r.error);
 }
 
+void
+ssh_lease_set_remote_kill(struct ssh_lease *lease, bool on)
+{
+	lease->no_remote_kill = !on;
+}
+
 int
 ssh_lease_exec(struct ssh_lease *lease, const struct exec_request *req,
 	       struct exec_result *res, bool *started)
@@ -323,7 +329,7 @@ ssh_lease_exec(struct ssh_lease *lease, const struct exec_request *req,
 	command = xasprintf("printf '\\036drconsole-pid=%%s\\036' \"$$\" >&2; %s", req->command);
 	rc = run_channel(c, req, command, res, started, &pf);
 	free(command);
-	if (rc == 0 && (res->timed_out || res->cancelled) && pf.pid > 0)
+	if (rc == 0 && (res->timed_out || res->cancelled) && pf.pid > 0 && !lease->no_remote_kill)
 		kill_remote(c, pf.pid);
 	res->duration_ms = time_mono_ms() - start;
 	return rc;

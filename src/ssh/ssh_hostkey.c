@@ -3,9 +3,9 @@
  * fingerprints, state and signal names.
  *
  * DESIGN: each known_hosts file is read into its own knownhost collection
- * and checked as OpenSSH would: a non-22 port looks up "[addr]:port", port
- * 22 the plain "addr" (libssh2_knownhost_checkp does both: "[addr]:port"
- * first, then the plain name). Only entries of the presented key's type
+ * and checked with libssh2_knownhost_checkp: "[addr]:port" first, then the
+ * plain "addr" (so port 22 finds commcare-cloud's plain entries, and a
+ * non-22 port falls back to them too, unlike OpenSSH). Only entries of the presented key's type
  * take part, so a file listing ecdsa, ed25519 and rsa keys of a host
  * (commcare-cloud's) is compared against the one the server chose. A match
  * in any file accepts the key; a mismatch in a file with no match anywhere

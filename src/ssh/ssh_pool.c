@@ -123,6 +123,7 @@ ssh_conn_close(struct ssh_conn *c)
 	if (c->session != NULL)
 		libssh2_session_free(c->session);
 	c->session = NULL;
+	__atomic_store_n(&c->connected, 0, __ATOMIC_RELAXED);
 	if (c->sock >= 0)
 		close(c->sock);
 	c->sock = -1;
@@ -451,6 +452,7 @@ ssh_conn_open(struct ssh_conn *c, long long deadline, struct ssh_status *st)
 		libssh2_keepalive_config(c->session, 0,
 					 (unsigned)((c->pool->keepalive_ms + 999) / 1000));
 	st->connect_ms = time_mono_ms() - start;
+	__atomic_store_n(&c->connected, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -636,7 +638,7 @@ ssh_pool_size(struct ssh_pool *pool)
 
 	pthread_mutex_lock(&pool->lock);
 	for (size_t i = 0; i < pool->n_conns; i++)
-		if (pool->conns[i]->session != NULL)
+		if (__atomic_load_n(&pool->conns[i]->connected, __ATOMIC_RELAXED))
 			n++;
 	pthread_mutex_unlock(&pool->lock);
 	return n;

@@ -20,12 +20,14 @@ struct ssh_conn {
 	LIBSSH2_SESSION *session;	/* NULL when not connected */
 	bool busy;			/* leased */
 	bool broken;			/* must be closed on release */
+	int connected;			/* session != NULL, read atomically by ssh_pool_size */
 	long long last_used_ms;
 	struct ssh_pool *pool;
 };
 
 struct ssh_lease {
 	struct ssh_conn *conn;
+	bool no_remote_kill;	/* see ssh_lease_set_remote_kill */
 };
 
 /* libssh2_init, once per process. */

@@ -21,5 +21,50 @@ else
 		echo "  $cmd: $(( (e - s) / 5000000 )) ms per run (mean of 5)"
 	done
 fi
+
+# ---- SSH: host checks over the lab's sshd hosts (needs root for the lab) ----
+ssh_bench() {
+	local lab=tests/lab/lab.sh L=$PWD/build/lab S=$PWD/build/lab/sshbench started=0 t0 ms
+	if [ "$(id -u)" != 0 ]; then echo "== SSH: skipped (the lab needs root)"; return 0; fi
+	if ! "$lab" status >/dev/null 2>&1; then
+		"$lab" up >/dev/null 2>&1 || { echo "== SSH: lab up failed"; return 0; }
+		started=1
+	fi
+	"$lab" ssh-hosts 64 >/dev/null 2>&1 || { echo "== SSH: ssh-hosts failed"; return 0; }
+	echo "== SSH: 64 lab hosts, connect + verify host key + authenticate + exec, wall time (load average $(cut -d' ' -f1 /proc/loadavg))"
+	t0=$(date +%s%N)
+	"$D" -c "$L/drconsole-sshbench.yml" status --json > "$BUILD/bench-ssh-status.json" 2>/dev/null
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "  drconsole status:                 $ms ms ($(grep -c '"state": "up"' "$BUILD/bench-ssh-status.json") up; 32 workers)"
+	t0=$(date +%s%N)
+	parallel-ssh -h "$S/hosts.txt" -l "$(id -un)" -x "-i $L/keys/operator -o UserKnownHostsFile=$S/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes" true > "$BUILD/bench-pssh.txt" 2>&1
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "  parallel-ssh true:                $ms ms ($(grep -c SUCCESS "$BUILD/bench-pssh.txt") ok; default -p 32)"
+	t0=$(date +%s%N)
+	ansible all -i "$S/inventory.ini" -u "$(id -un)" --private-key "$L/keys/operator" \
+		--ssh-common-args="-o UserKnownHostsFile=$S/known_hosts -o StrictHostKeyChecking=yes" \
+		-m raw -a true > "$BUILD/bench-ansible.txt" 2>&1
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "  ansible all -m raw -a true:       $ms ms ($(grep -c 'CHANGED' "$BUILD/bench-ansible.txt") ok; default forks 5)"
+	echo "== SSH: steady-state refresh of 64 hosts over kept sessions (this process's CPU)"
+	"$BUILD"/bench/bench_ssh "$L/drconsole-sshbench.yml" 10 | sed 's/^/  /'
+	# the same steady round with OpenSSH's own kept connections (ControlMaster), for reference
+	local cm i o
+	cm=$(mktemp -d)
+	o="-p 2222 -i $L/keys/operator -o UserKnownHostsFile=$S/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes -o ControlPath=$cm/%h -o ControlMaster=auto -o ControlPersist=120"
+	for i in $(cut -d: -f1 "$S/hosts.txt"); do ssh $o "$(id -un)@$i" true >/dev/null 2>&1 & done; wait
+	t0=$(date +%s%N)
+	for i in $(cut -d: -f1 "$S/hosts.txt"); do ssh $o "$(id -un)@$i" true >/dev/null 2>&1 & done; wait
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "  reference: ssh ControlMaster steady round, 64 hosts: $ms ms wall (exec cost is the remote shell's start-up)"
+	for i in $(cut -d: -f1 "$S/hosts.txt"); do ssh $o -O exit "$(id -un)@$i" >/dev/null 2>&1; done
+	rm -rf "$cm"
+	"$lab" ssh-hosts 200 >/dev/null 2>&1 || { echo "== SSH: ssh-hosts 200 failed"; return 0; }
+	echo "== SSH: 200 hosts, every session kept"
+	"$BUILD"/bench/bench_ssh "$L/drconsole-sshbench.yml" 2 | sed 's/^/  /'
+	if [ $started = 1 ]; then "$lab" down >/dev/null 2>&1; fi
+}
+ssh_bench
+
 echo "== runbook: 20 steps over kept sessions vs plain ssh (target: <= half)"
 tests/bench/runbook.sh

@@ -675,6 +675,61 @@ test_auth_failed(void **state)
 	free(a);
 }
 
+/* ssh-agent holding the lab key; the pool has no identity file at all. */
+static void
+test_agent_auth(void **state)
+{
+	char dir[] = "/tmp/drc-agent-XXXXXX", *sock, *cmd, *kh, *pidfile, pid[32] = "";
+	struct ssh_options o = { .agent = true, .connect_timeout_ms = 3000 };
+	struct ssh_pool *p;
+	struct ssh_status st;
+	struct ssh_lease *l;
+	char *old_sock, *a;
+	FILE *fp;
+
+	(void)state;
+	NEED_LAB();
+	assert_non_null(mkdtemp(dir));
+	sock = xasprintf("%s/agent.sock", dir);
+	pidfile = xasprintf("%s/agent.pid", dir);
+	cmd = xasprintf("ssh-agent -a '%s' -s | sed -n 's/^SSH_AGENT_PID=\\([0-9]*\\);.*/\\1/p' > '%s' && "
+			"SSH_AUTH_SOCK='%s' ssh-add -q '%s' 2>/dev/null", sock, pidfile, sock, ssh_key);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	fp = fopen(pidfile, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(pid, sizeof pid, fp));
+	fclose(fp);
+	old_sock = getenv("SSH_AUTH_SOCK") != NULL ? xstrdup(getenv("SSH_AUTH_SOCK")) : NULL;
+	setenv("SSH_AUTH_SOCK", sock, 1);
+	kh = kh_path(primary_env);
+	o.user = ssh_user;
+	o.env_known_hosts = kh;
+	p = ssh_pool_create(&o);
+	a = lab_host("LAB_PRIMARY_HOSTS", 2);
+	l = ssh_pool_acquire(p, a, ssh_port, NULL, time_mono_ms() + 5000, &st);
+	if (l == NULL)
+		print_error("%s\n", st.error);
+	assert_non_null(l);
+	assert_int_equal(st.state, SSH_STATE_UP);
+	ssh_pool_release(l, false);
+	ssh_status_clear(&st);
+	ssh_pool_free(p);
+	if (old_sock != NULL)
+		setenv("SSH_AUTH_SOCK", old_sock, 1);
+	else
+		unsetenv("SSH_AUTH_SOCK");
+	str_trim(pid);
+	cmd = xasprintf("kill %s; rm -rf '%s'", pid, dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(old_sock);
+	free(kh);
+	free(a);
+	free(sock);
+	free(pidfile);
+}
+
 struct par {
 	struct ssh_pool *pool;
 	const char *addr;
@@ -759,6 +814,7 @@ main(void)
 		cmocka_unit_test(test_hostkey_changed_no_auth),
 		cmocka_unit_test(test_hostkey_unknown_and_wrong_file),
 		cmocka_unit_test(test_auth_failed),
+		cmocka_unit_test(test_agent_auth),
 		cmocka_unit_test(test_hang_bounded_others_unaffected),
 	};
 

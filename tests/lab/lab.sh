@@ -20,6 +20,7 @@
 #        lab.sh stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR
 #        lab.sh stop-standby|start-standby|rebuild-standby
 #        lab.sh s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]
+#        lab.sh ssh-hosts N    N extra sshd hosts on 127.N.50.x (benchmarks)
 set -euo pipefail
 umask 022
 
@@ -322,6 +323,7 @@ backup_couch: False
 backup_blobdb: False
 postgres_snapshot_bucket: dimagi-$P_ENV-postgres-backups
 commcare_cloud_remote_user: $(id -un)
+postgresql_backup_dir: $LAB/sites/$site/opt/data/backups/postgresql
 couch_dbs:
   default:
     host: "{{ groups.couchdb2.0 }}"
@@ -557,6 +559,68 @@ cmd_demo() {
 	echo "The lab is still running. Stop it with: make lab-down"
 }
 
+# ---- ssh: N extra sshd hosts for benchmarks -----------------------------------
+# 127.N.50.1 .. 127.N.50.COUNT, port 2222, sixteen addresses per sshd (its
+# ListenAddress limit), one host key per sshd; two env dirs (sshbench-a: the
+# first half, sshbench-b: the rest) with their known_hosts, a config
+# drconsole-sshbench.yml, a pssh host list and an ansible inventory in
+# build/lab/sshbench/. Stopped by `down` (pid files in run/).
+cmd_ssh_hosts() {
+	local count=${1:-64} d=$LAB/sshbench i k a env half f line
+	[ "$count" -ge 2 ] && [ "$count" -le 250 ] || die "ssh-hosts: COUNT must be 2..250"
+	need_root
+	[ -d "$LAB/keys" ] || die "ssh-hosts: the lab is not up"
+	for f in "$RUN"/sshbench-*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+	rm -rf "$d" "$LAB/environments/sshbench-a" "$LAB/environments/sshbench-b"
+	mkdir -p "$d"
+	: > "$d/known_hosts"; : > "$d/hosts.txt"
+	printf '[all_bench]\n' > "$d/inventory.ini"
+	half=$(( (count + 1) / 2 ))
+	for env in sshbench-a sshbench-b; do
+		mkdir -p "$LAB/environments/$env"
+		printf 'deploy_env: %s\nenv_monitoring_id: %s\nusers:\n  - dimagi\n' "$env" "$env" > "$LAB/environments/$env/meta.yml"
+		printf 'commcare_cloud_remote_user: %s\nbackup_postgres: False\n' "$(id -un)" > "$LAB/environments/$env/public.yml"
+		printf 'dbs: {}\n' > "$LAB/environments/$env/postgresql.yml"
+		printf '[control]\n' > "$LAB/environments/$env/inventory.ini"
+		printf 'SITE_HOST: %s.example\n' "$env" > "$LAB/environments/$env/proxy.yml"
+		printf '{}\n' > "$LAB/environments/$env/app-processes.yml"
+		printf '{}\n' > "$LAB/environments/$env/fab-settings.yml"
+		: > "$LAB/environments/$env/known_hosts"
+	done
+	for k in $(seq 0 $(( (count - 1) / 16 ))); do
+		mkdir -p "$d/sshd-$k"
+		ssh-keygen -q -t ed25519 -N '' -C "sshbench-$k" -f "$d/sshd-$k/key"
+		{
+			for i in $(seq $((k * 16 + 1)) $((k * 16 + 16))); do
+				[ "$i" -le "$count" ] && printf 'ListenAddress 127.%s.50.%s:%s\n' "$NET" "$i" "$SSH_PORT"
+			done
+			printf 'HostKey %s\nPidFile %s\nAuthorizedKeysFile %s\n' "$d/sshd-$k/key" "$RUN/sshbench-$k.pid" "$LAB/keys/authorized_keys"
+			printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n'
+			printf 'UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\nMaxStartups 1000\nLogLevel ERROR\n'
+		} > "$d/sshd-$k/sshd_config"
+		for i in $(seq $((k * 16 + 1)) $((k * 16 + 16))); do
+			[ "$i" -le "$count" ] || break
+			a=127.$NET.50.$i
+			env=sshbench-a; [ "$i" -gt "$half" ] && env=sshbench-b
+			line="[$a]:$SSH_PORT $(cut -d' ' -f1-2 "$d/sshd-$k/key.pub")"
+			echo "$line" >> "$d/known_hosts"
+			echo "$line" >> "$LAB/environments/$env/known_hosts"
+			printf '%s ansible_port=%s\n' "$a" "$SSH_PORT" >> "$LAB/environments/$env/inventory.ini"
+			echo "$a:$SSH_PORT" >> "$d/hosts.txt"
+			printf '%s ansible_port=%s\n' "$a" "$SSH_PORT" >> "$d/inventory.ini"
+		done
+		/usr/sbin/sshd -f "$d/sshd-$k/sshd_config" -E "$LAB/logs/sshbench-$k.log" || die "sshbench sshd $k failed"
+	done
+	for k in $(seq 0 $(( (count - 1) / 16 ))); do
+		for _ in $(seq 50); do pid_alive "$RUN/sshbench-$k.pid" && break; sleep 0.1; done
+	done
+	sed -e "s|environments/$P_ENV,|environments/sshbench-a,|" \
+		-e "s|environments/$S_ENV,|environments/sshbench-b,|" \
+		-e 's/^probe_timeout: .*/probe_timeout: 20s/' -e 's/connect_timeout: 3s/connect_timeout: 15s/' \
+		"$LAB/drconsole.yml" > "$LAB/drconsole-sshbench.yml"
+	log "ssh-hosts: $count sshd hosts on 127.$NET.50.1-$count; config $LAB/drconsole-sshbench.yml"
+}
+
 case "${1:-}" in
 deps) cmd_deps ;;
 up) cmd_up ;;
@@ -587,5 +651,6 @@ rebuild-standby)
 	setup_standby ;;
 s3-put) s3_put "$2" "$3" "${4:-}" ;;
 s3-rm) s3_rm "$2" "${3:-}" ;;
-*) echo "usage: $0 deps|up|down|status|load [SECONDS]|backup [TYPE]|demo BINARY|stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR|stop-standby|start-standby|rebuild-standby|s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]" >&2; exit 2 ;;
+ssh-hosts) cmd_ssh_hosts "${2:-64}" ;;
+*) echo "usage: $0 deps|up|down|status|load [SECONDS]|backup [TYPE]|demo BINARY|stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR|stop-standby|start-standby|rebuild-standby|s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]|ssh-hosts N" >&2; exit 2 ;;
 esac
