@@ -229,6 +229,21 @@ else
 	ko "resume decision" "rc=$rc $out"
 fi
 
+# ---- a stale lock (no heartbeat for over an hour) breaks only with a typed 'break' ----
+L=$LAB_DIR/locks/drconsole-backup-labprod.lock
+mkdir -p "$L" && echo "user=someone host=gone since=yesterday run=old" > "$L/holder" && touch -d '2 hours ago' "$L/holder"
+out=$(printf 'yes\n' | "$D" -c "$CFG" run "$T/other.yml" --drill 2>&1); rc=$?
+held=$(cat "$L/holder" 2>/dev/null); ran_before=$([ -e "$T/other-ran" ] && echo yes || echo no)
+out2=$(printf 'break\ny\n' | "$D" -c "$CFG" run "$T/other.yml" --drill 2>&1); rc2=$?
+if [ $rc = 1 ] && printf '%s' "$out" | grep -q "held by user=someone host=gone" && printf '%s' "$out" | grep -q "looks stale" &&
+   [ "$held" = "user=someone host=gone since=yesterday run=old" ] && [ "$ran_before" = no ] &&
+   [ $rc2 = 0 ] && [ -e "$T/other-ran" ] && grep -q '"event":"lock_broken"' "$T/state/audit.log"; then
+	ok "a stale lock is broken only after typing 'break' (audited)"
+else
+	ko "stale lock" "$out $out2 rc=$rc rc2=$rc2 held=$held"
+fi
+rm -rf "$L"
+
 # ---- a changed host key stops the step before anything runs ----
 mkrb "$T/hostkey.yml" <<EOF
   - id: on-web
