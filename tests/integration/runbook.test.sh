@@ -89,6 +89,14 @@ else
 	ko "dry-run" "rc=$rc $(cclogs) $before $(in_recovery) $out"
 fi
 
+# a configured runbook by name (the production one: cluster "main")
+out=$("$D" -c "$CFG" run failover --dry-run 2>&1 </dev/null); rc=$?
+[ $rc = 0 ] && printf '%s' "$out" | grep -q "command: pg_ctlcluster [0-9]* main promote" && [ "$(cclogs)" = "$before" ] \
+	&& ok "RUNBOOK may be the name of a configured runbook" || ko "runbook by name" "rc=$rc $out"
+out=$("$D" -c "$CFG" run no-such-runbook --dry-run 2>&1 </dev/null); rc=$?
+[ $rc = 2 ] && printf '%s' "$out" | grep -q "no runbook file or configured runbook named 'no-such-runbook'" \
+	&& ok "an unknown runbook is a usage error" || ko "unknown runbook" "rc=$rc $out"
+
 # ---- a wrong typed confirmation is refused (stdin from a pipe) ----
 mkrb "$T/typed.yml" <<EOF
   - id: hello
