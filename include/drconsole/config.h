@@ -75,6 +75,7 @@ struct config {
 	char **runbooks;
 	size_t n_runbooks;
 	char *state_dir;
+	char *lock_dir;		/* run lock directory on the control host (default /var/tmp) */
 	char *log;
 	bool read_only;
 	bool read_only_pinned;	/* by the system file */

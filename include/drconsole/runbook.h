@@ -9,6 +9,15 @@
  *   check   a live-probe condition (`probe:`), or a command whose exit status
  *           and output must match (`command:`, `expect_exit:`, `expect_output:`)
  *   manual  the operator acts outside drconsole and confirms
+ *
+ * Runbook keys: name, model (replicated|restore|failback), description,
+ * vars (name: template; runbook variables, overridable by the caller),
+ * steps. Step keys: id, title, on (SITE:HOST-OR-GROUP, default
+ * secondary:control), parallel, become, run, check ({probe, max_lag, site,
+ * store} or {command, expect_exit, expect_output}), manual, when, verify
+ * ({command, expect_exit, expect_output} and/or {sql}), timeout, estimate,
+ * on_failure (ask|stop|continue), destructive, ends_replication,
+ * restores_service, preflight (false: not on the preflight board).
  */
 #ifndef DRCONSOLE_RUNBOOK_H
 #define DRCONSOLE_RUNBOOK_H
@@ -66,7 +75,21 @@ struct rb_step {
 	bool destructive;		/* typed confirmation */
 	bool ends_replication;		/* promote: show data-loss estimate on confirm */
 	bool restores_service;		/* RTO clock stops when this step is done */
+	enum site_role check_site;	/* check probe: which site (default secondary) */
+	char *check_store;		/* check probe parameter (backup_fresh), or NULL */
+	int verify_expect_exit;		/* verify command: expected status (default 0) */
+	char *verify_expect_output;
+	bool preflight;			/* evaluated on the preflight board (checks; default true) */
 	struct rb_pos pos;		/* where the step starts in the file */
+	/* where each template and the target were written (0:0 when absent) */
+	struct rb_pos pos_title, pos_on, pos_run, pos_check_command, pos_manual,
+		pos_verify_command, pos_when;
+};
+
+struct rb_var {
+	char *name;
+	char *value;			/* template, rendered unquoted on use */
+	struct rb_pos pos;
 };
 
 struct runbook {
@@ -76,6 +99,8 @@ struct runbook {
 	char *description;
 	struct rb_step *steps;
 	size_t n_steps;
+	struct rb_var *vars;
+	size_t n_vars;
 };
 
 const char *rb_kind_name(enum rb_kind k);
@@ -84,6 +109,8 @@ const char *rb_model_name(enum rb_model m);
 /* Load and validate; NULL when the file cannot be parsed at all. Errors go to dl. */
 struct runbook *runbook_load(const char *path, struct diag_list *dl);
 void runbook_free(struct runbook *rb);
+/* A runbook variable's template, or NULL. */
+const char *runbook_var(const struct runbook *rb, const char *name);
 /* Index of the step with id, or -1. */
 int runbook_step_index(const struct runbook *rb, const char *id);
 

@@ -16,6 +16,9 @@ extern const struct cli_command cmd_lint;
 extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_check;
 extern const struct cli_command cmd_drift;
+extern const struct cli_command cmd_run;
+extern const struct cli_command cmd_runs;
+extern const struct cli_command cmd_report;
 
 static const struct cli_command *const commands[] = {
 	&cmd_status,
@@ -23,6 +26,9 @@ static const struct cli_command *const commands[] = {
 	&cmd_lint,
 	&cmd_drift,
 	&cmd_inventory,
+	&cmd_run,
+	&cmd_runs,
+	&cmd_report,
 	NULL,
 };
 

@@ -7,6 +7,7 @@
 
 #include "drconsole/app.h"
 #include "drconsole/lint.h"
+#include "drconsole/run.h"
 
 static int
 cmd_lint_run(const struct cli_options *opts, int argc, char **argv)
@@ -19,8 +20,18 @@ cmd_lint_run(const struct cli_options *opts, int argc, char **argv)
 		fputs("usage: drconsole lint [--json]\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (app_load(&app, opts) == 0)
+	if (app_load(&app, opts) == 0) {
 		lint_sites(app.sites[SITE_PRIMARY], app.sites[SITE_SECONDARY], &app.dl);
+		/* runbooks: syntax, unknown variables, hosts, groups and probes */
+		for (size_t i = 0; i < app.cfg.n_runbooks; i++) {
+			struct runbook *rb = runbook_load(app.cfg.runbooks[i], &app.dl);
+
+			if (rb != NULL && app.sites[SITE_PRIMARY] != NULL &&
+			    app.sites[SITE_SECONDARY] != NULL)
+				run_lint_runbook(rb, &app.cfg, app.sites, &app.dl);
+			runbook_free(rb);
+		}
+	}
 	lint_sort(&app.dl);
 	if (opts->json) {
 		json_t *arr = json_array();

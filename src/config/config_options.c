@@ -95,6 +95,8 @@ const struct config_option config_options[] = {
 	  "Runbook files (default: the installed runbooks)" },
 	{ "state_dir", COPT_PATH, F(state_dir), 0, 0, NULL, NULL, false,
 	  "Journals, audit log, log (default: $XDG_STATE_HOME/drconsole)" },
+	{ "lock_dir", COPT_STRING, F(lock_dir), 0, 0, NULL, NULL, false,
+	  "Directory on the secondary's control host holding the run lock (default: /var/tmp)" },
 	{ "log", COPT_PATH, F(log), 0, 0, NULL, NULL, false,
 	  "Log file (default: STATE_DIR/drconsole.log)" },
 	{ "read_only", COPT_BOOL, F(read_only), 0, 0, NULL, "false", false,

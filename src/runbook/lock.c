@@ -119,7 +119,7 @@ lock_acquire(struct run_lock *l, const char *holder_line, struct lock_info *out)
 	memset(out, 0, sizeof *out);
 	line = xasprintf("%s run=%s", holder_line, l->run_id);
 	h = shell_quote(line);
-	cmd = xasprintf("umask 077; L=%s; "
+	cmd = xasprintf("umask 077; L=%s; mkdir -p \"$(dirname \"$L\")\" 2>/dev/null; "
 			"if mkdir \"$L\" 2>/dev/null; then printf '%%s\\n' %s >\"$L/holder\" && echo ACQUIRED; "
 			"else a=-1; if [ -f \"$L/holder\" ]; then a=$(( $(date +%%s) - $(stat -c %%Y \"$L/holder\") )); fi; "
 			"echo \"HELD $a\"; head -n 1 \"$L/holder\" 2>/dev/null; fi", q, h);

@@ -35,6 +35,15 @@ rb_model_name(enum rb_model m)
 	return "replicated";
 }
 
+const char *
+runbook_var(const struct runbook *rb, const char *name)
+{
+	for (size_t i = 0; i < rb->n_vars; i++)
+		if (strcmp(rb->vars[i].name, name) == 0)
+			return rb->vars[i].value;
+	return NULL;
+}
+
 int
 runbook_step_index(const struct runbook *rb, const char *id)
 {
@@ -64,7 +73,14 @@ runbook_free(struct runbook *rb)
 		free(s->when);
 		free(s->verify_command);
 		free(s->verify_sql);
+		free(s->check_store);
+		free(s->verify_expect_output);
 	}
+	for (size_t i = 0; i < rb->n_vars; i++) {
+		free(rb->vars[i].name);
+		free(rb->vars[i].value);
+	}
+	free(rb->vars);
 	free(rb->steps);
 	free(rb->path);
 	free(rb->name);

@@ -65,3 +65,6 @@ ssh_bench() {
 	if [ $started = 1 ]; then "$lab" down >/dev/null 2>&1; fi
 }
 ssh_bench
+
+echo "== runbook: 20 steps over kept sessions vs plain ssh (target: <= half)"
+tests/bench/runbook.sh

@@ -89,7 +89,7 @@ MaxStartups 200
 MaxSessions 64
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
-SetEnv DRLAB_SITE=$site DRLAB_DIR=$LAB PATH=$LAB/sites/$site/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+SetEnv DRLAB_SITE=$site DRLAB_DIR=$LAB DRLAB_PG_CLUSTER=${CL}_$([ "$site" = primary ] && echo primary || echo standby) PATH=$LAB/sites/$site/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 EOF
 }
 
@@ -374,6 +374,8 @@ case "\${1:-} \${2:-}" in
 		nohup sleep 1000000 >/dev/null 2>&1 & echo \$! > "\$app_pid"
 	fi
 	echo "supervisor processes started on \$env" ;;
+"service nginx")
+	echo "nginx \${3:-status} on \$env (lab stand-in: no nginx)" ;;
 "service postgresql")
 	case "\${3:-status}" in
 	stop|start|status) c=${CL}_\$([ \$site = primary ] && echo primary || echo standby); exec pg_ctlcluster $PGVER "\$c" "\${3:-status}" ;;
@@ -418,8 +420,9 @@ s3:
   timeout: 5s
 refresh: 5s
 probe_timeout: 5s
-runbooks: [$ROOT/runbooks/failover.yml]
+runbooks: [$ROOT/runbooks/failover.yml, $ROOT/runbooks/lab/failover.yml]
 state_dir: state
+lock_dir: $LAB/locks
 EOF
 	: > "$LAB/keys/user_known_hosts"
 	cat > "$LAB/lab.env" <<EOF

@@ -1,0 +1,138 @@
+/*
+ * run.h: the run driver. Runs a runbook end to end, independent of any UI:
+ * renders every step with variables from both site models, the config and
+ * the runbook's vars (every substituted value shell-quoted unless marked
+ * raw), resolves targets, evaluates `when`, runs steps over an executor,
+ * evaluates checks (a command, or a probe condition over a one-shot probe
+ * run), verifies (command or SQL), and asks the operator through a small
+ * callback interface shared by line mode and the console.
+ *
+ * Order of every action: journal (fsync) first, then act. The run lock on
+ * the secondary's control host is held for the whole run (not in dry-run).
+ * Modes: live, drill (labelled DRILL everywhere, timed) and dry-run (every
+ * command rendered with its host, nothing executed; probe checks are still
+ * evaluated). Unattended confirmation (`yes`) is refused unless the mode is
+ * drill and the secondary site is marked drill_target.
+ */
+#ifndef DRCONSOLE_RUN_H
+#define DRCONSOLE_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "drconsole/config.h"
+#include "drconsole/executor.h"
+#include "drconsole/runbook.h"
+#include "drconsole/site.h"
+#include "drconsole/status.h"
+
+enum run_mode {
+	RUN_LIVE,
+	RUN_DRILL,
+	RUN_DRY,
+};
+
+const char *run_mode_name(enum run_mode m);	/* "live", "drill", "dry-run" */
+
+/*
+ * How the driver talks to the operator. Text given to show() is already
+ * sanitised. Every answer's default is the safe one (no, cancel).
+ */
+struct run_ui {
+	/* Plain yes/no; false = no. */
+	bool (*confirm)(void *ud, const char *prompt);
+	/* The operator must type expected exactly; anything else (or nothing) cancels. */
+	bool (*confirm_typed)(void *ud, const char *prompt, const char *expected);
+	/* Index of the chosen option, or dflt (which must be the safe one). */
+	int (*choose)(void *ud, const char *prompt, const char *const *options, size_t n,
+		      int dflt);
+	void (*show)(void *ud, const char *text);
+	void *ud;
+};
+
+struct run_params {
+	const struct config *cfg;
+	struct site *sites[2];		/* borrowed */
+	const char *runbook_path;
+	enum run_mode mode;
+	bool yes;			/* unattended (drill on a drill_target only) */
+	const struct run_ui *ui;
+	const char *user;		/* who: audit_whoami() when NULL */
+	/*
+	 * Set non-zero (atomically; e.g. from a SIGINT handler) to cancel the
+	 * running command: it is killed on its host and the step fails. The
+	 * driver resets it after each step. May be NULL.
+	 */
+	int *cancel;
+};
+
+/* Run (or resume) a runbook; returns a process exit code (0 completed, 1 not, 2 refused). */
+int run_execute(const struct run_params *p);
+
+/* ---- pure parts, exposed for tests and lint ---- */
+
+/* Template variables of a run. */
+struct run_vars {
+	const struct config *cfg;
+	struct site *const *sites;	/* [2] */
+	const struct runbook *rb;
+	const char *run_id;
+	const char *mode;
+	int depth;			/* private: runbook-var recursion guard */
+	char *scratch[32];		/* private: rendered runbook vars */
+	size_t n_scratch;
+};
+
+/* template_lookup_fn over run_vars. */
+const char *run_vars_lookup(void *ud, const char *name);
+void run_vars_free(struct run_vars *v);
+/* Names a template may use besides runbook vars (NULL-terminated, static). */
+const char *const *run_var_names(void);
+
+/* One host a step runs on. */
+struct run_target {
+	char *host;			/* inventory name */
+	char *address;
+	int port;
+	char *user;
+};
+
+/*
+ * Resolve a step's target on its site: NULL or "control" = the site's
+ * control host; otherwise a host name, else a group name (every host of
+ * it). Returns the number of targets (0 with *err on failure).
+ */
+size_t run_resolve_targets(const struct config *cfg, const struct site *site,
+			   const char *target, struct run_target **out, char **err);
+void run_targets_free(struct run_target *t, size_t n);
+
+/*
+ * A `when` condition: "SITE.reachable", "not COND", or a variable that is
+ * true/yes/1. facts answers SITE.reachable (NULL: unknown = false).
+ * Returns -1 for an unknown condition (with *err), else 0/1.
+ */
+int run_eval_when(const char *cond, bool (*reachable)(void *ud, enum site_role site),
+		  void *ud, struct run_vars *vars, char **err);
+
+/* Did a check/verify command pass (exit status and expected output)? */
+bool run_output_matches(int exit_status, const char *output, int expect_exit,
+			const char *expect_output);
+
+/*
+ * A probe condition over a snapshot: pg_standby (max_lag), pg_standby_caught_up,
+ * pg_primary_slots, hosts_up, backup_fresh (store). Returns 1 pass, 0 fail,
+ * -1 unknown probe name; *msg says why (caller frees).
+ */
+int run_probe_condition(const struct status_snapshot *snap, const struct rb_step *st,
+			char **msg);
+/* Probe names run_probe_condition knows (NULL-terminated). */
+const char *const *run_probe_names(void);
+
+/* "20261125T065501Z-failover" from a time and a runbook path (caller frees). */
+char *run_make_id(long long wall_ms, const char *runbook_path);
+
+/* Lint a runbook against both sites: unknown variables, hosts, groups, probes. */
+void run_lint_runbook(const struct runbook *rb, const struct config *cfg,
+		      struct site *const sites[2], struct diag_list *dl);
+
+#endif

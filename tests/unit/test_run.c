@@ -1,0 +1,451 @@
+/*
+ * Unit tests: the pure parts of the run driver and the runbook loader:
+ * loading with positions, variables (quoting, runbook vars), targets,
+ * `when`, check matching, probe conditions, run ids, lint.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drconsole/run.h"
+#include "drconsole/template.h"
+#include "drconsole/util.h"
+
+static char *
+write_tmp(const char *text)
+{
+	char *path = xstrdup("/tmp/test_run_XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static struct runbook *
+load_text(const char *text, struct diag_list *dl, char **path)
+{
+	*path = write_tmp(text);
+	return runbook_load(*path, dl);
+}
+
+static bool
+has_diag(const struct diag_list *dl, unsigned line, unsigned col, const char *needle)
+{
+	for (size_t i = 0; i < dl->n; i++)
+		if (dl->items[i].line == line && dl->items[i].col == col &&
+		    strstr(dl->items[i].message, needle) != NULL)
+			return true;
+	return false;
+}
+
+static void
+test_load_all_keys(void **state)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	char *path;
+	struct runbook *rb = load_text(
+		"name: T\n"
+		"model: failback\n"
+		"vars: { pg_cluster: main }\n"
+		"steps:\n"
+		"  - id: c\n"
+		"    check: { probe: pg_standby, max_lag: 90s, site: primary }\n"
+		"    preflight: false\n"
+		"  - id: p\n"
+		"    title: Promote {{ standby.host }}\n"
+		"    on: secondary:pg_standby\n"
+		"    become: root\n"
+		"    parallel: yes\n"
+		"    run: pg_ctlcluster {{ pg_version }} {{ pg_cluster }} promote\n"
+		"    verify: { sql: select 1, command: 'true', expect_output: ok }\n"
+		"    timeout: 15m\n"
+		"    estimate: 1m\n"
+		"    on_failure: stop\n"
+		"    destructive: true\n"
+		"    ends_replication: true\n"
+		"    when: primary.reachable\n"
+		"  - id: m\n"
+		"    on: primary\n"
+		"    manual: Do it\n"
+		"    restores_service: true\n", &dl, &path);
+
+	(void)state;
+	assert_non_null(rb);
+	assert_int_equal(dl.errors, 0);
+	assert_int_equal(rb->model, RB_MODEL_FAILBACK);
+	assert_int_equal(rb->n_steps, 3);
+	assert_string_equal(runbook_var(rb, "pg_cluster"), "main");
+	assert_int_equal(rb->steps[0].kind, RB_CHECK);
+	assert_int_equal(rb->steps[0].check_max_lag_ms, 90000);
+	assert_int_equal(rb->steps[0].check_site, SITE_PRIMARY);
+	assert_false(rb->steps[0].preflight);
+	assert_int_equal(rb->steps[1].kind, RB_RUN);
+	assert_int_equal(rb->steps[1].on_site, SITE_SECONDARY);
+	assert_string_equal(rb->steps[1].on_target, "pg_standby");
+	assert_true(rb->steps[1].parallel && rb->steps[1].destructive && rb->steps[1].ends_replication);
+	assert_int_equal(rb->steps[1].timeout_ms, 15 * 60 * 1000);
+	assert_int_equal(rb->steps[1].on_failure, RB_FAIL_STOP);
+	assert_string_equal(rb->steps[1].verify_sql, "select 1");
+	assert_string_equal(rb->steps[1].verify_expect_output, "ok");
+	assert_int_equal(rb->steps[1].pos_run.line, 13);
+	assert_int_equal(rb->steps[1].pos_run.col, 10);
+	assert_int_equal(rb->steps[2].on_site, SITE_PRIMARY);
+	assert_null(rb->steps[2].on_target);
+	assert_true(rb->steps[2].restores_service);
+	assert_true(rb->steps[2].preflight);
+	runbook_free(rb);
+	diag_list_free(&dl);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_load_errors_have_positions(void **state)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	char *path;
+	struct runbook *rb = load_text(
+		"name: T\n"
+		"flavour: x\n"
+		"steps:\n"
+		"  - id: a\n"
+		"    run: x\n"
+		"    manual: y\n"
+		"  - id: a\n"
+		"    run: x\n"
+		"    timeout: soon\n"
+		"    on: tertiary:control\n"
+		"    on_failure: panic\n"
+		"  - id: b\n"
+		"    check: { probe: pg_standby, command: x }\n", &dl, &path);
+
+	(void)state;
+	assert_non_null(rb);
+	assert_true(has_diag(&dl, 2, 1, "unknown key 'flavour'"));
+	assert_true(has_diag(&dl, 4, 5, "exactly one of run:, check: and manual:"));
+	assert_true(has_diag(&dl, 7, 5, "duplicate step id 'a'"));
+	assert_true(has_diag(&dl, 9, 14, "bad duration 'soon'"));
+	assert_true(has_diag(&dl, 10, 9, "the site must be primary or secondary"));
+	assert_true(has_diag(&dl, 11, 17, "on_failure"));
+	assert_true(has_diag(&dl, 13, 12, "exactly one of probe: and command:"));
+	runbook_free(rb);
+	diag_list_free(&dl);
+	unlink(path);
+	free(path);
+}
+
+/* Two small sites: the secondary with an inventory and a standby. */
+struct fixture {
+	struct config cfg;
+	struct site sites[2];
+	struct site *sp[2];
+	struct site_host hosts[3];
+	struct site_pg_server pg[1];
+	struct diag_list dl;
+};
+
+static const char inv_text[] =
+	"[control_a0]\n10.0.0.1\n"
+	"[db_a0]\n10.0.0.20\n"
+	"[db_b0]\n10.0.0.21\n"
+	"[control:children]\ncontrol_a0\n"
+	"[pg_standby:children]\ndb_a0\ndb_b0\n"
+	"[empty:children]\n";
+
+static void
+fixture_init(struct fixture *f)
+{
+	memset(f, 0, sizeof *f);
+	f->sites[SITE_PRIMARY].role = SITE_PRIMARY;
+	f->sites[SITE_PRIMARY].env_name = (char *)"prod; rm -rf /";
+	f->sites[SITE_PRIMARY].site_host = (char *)"www.example.org";
+	f->sites[SITE_SECONDARY].role = SITE_SECONDARY;
+	f->sites[SITE_SECONDARY].env_name = (char *)"backup-prod";
+	f->sites[SITE_SECONDARY].pg_version = (char *)"14";
+	f->sites[SITE_SECONDARY].control = (char *)"10.0.0.1";
+	f->sites[SITE_SECONDARY].remote_user = (char *)"ansible";
+	f->hosts[0] = (struct site_host){ .name = (char *)"10.0.0.1", .address = (char *)"10.0.0.1", .port = 22 };
+	f->hosts[1] = (struct site_host){ .name = (char *)"10.0.0.20", .address = (char *)"10.0.0.20", .port = 2222 };
+	f->hosts[2] = (struct site_host){ .name = (char *)"10.0.0.21", .address = (char *)"10.0.0.21", .port = 22,
+					  .user = (char *)"dba" };
+	f->sites[SITE_SECONDARY].hosts = f->hosts;
+	f->sites[SITE_SECONDARY].n_hosts = 3;
+	f->pg[0] = (struct site_pg_server){ .host = (char *)"10.0.0.20", .is_standby = true };
+	f->sites[SITE_SECONDARY].pg = f->pg;
+	f->sites[SITE_SECONDARY].n_pg = 1;
+	f->sites[SITE_SECONDARY].inv = inventory_parse("inventory.ini", inv_text, sizeof inv_text - 1, &f->dl);
+	f->sp[0] = &f->sites[0];
+	f->sp[1] = &f->sites[1];
+}
+
+static void
+fixture_fini(struct fixture *f)
+{
+	inventory_free(f->sites[SITE_SECONDARY].inv);
+	diag_list_free(&f->dl);
+}
+
+static void
+test_vars_quote_and_runbook_vars(void **state)
+{
+	struct fixture f;
+	struct runbook rb;
+	struct rb_var vars[2] = {
+		{ (char *)"pg_data", (char *)"/opt/data/postgresql/{{ pg_version }}/main", { 0, 0 } },
+		{ (char *)"loop", (char *)"{{ loop }}", { 0, 0 } },
+	};
+	struct run_vars v;
+	struct template_error err;
+	char *out;
+
+	(void)state;
+	fixture_init(&f);
+	memset(&rb, 0, sizeof rb);
+	rb.vars = vars;
+	rb.n_vars = 2;
+	memset(&v, 0, sizeof v);
+	v.cfg = &f.cfg;
+	v.sites = f.sp;
+	v.rb = &rb;
+	v.run_id = "R1";
+	out = template_render("cchq {{ primary.env }} x; mv {{ pg_data }} {{ pg_data }}.{{ run_id }}",
+			      run_vars_lookup, &v, true, &err);
+	assert_non_null(out);
+	assert_string_equal(out, "cchq 'prod; rm -rf /' x; mv /opt/data/postgresql/14/main "
+			    "/opt/data/postgresql/14/main.R1");
+	free(out);
+	out = template_render("{{ standby.host }} {{ secondary.standby_host }} {{ pg_version }}",
+			      run_vars_lookup, &v, false, &err);
+	assert_string_equal(out, "10.0.0.20 10.0.0.20 14");
+	free(out);
+	/* a self-referencing var ends (unknown), it does not recurse forever */
+	assert_null(template_render("{{ loop }}", run_vars_lookup, &v, true, &err));
+	assert_null(template_render("{{ primary.nope }}", run_vars_lookup, &v, true, &err));
+	run_vars_free(&v);
+	fixture_fini(&f);
+}
+
+static void
+test_targets(void **state)
+{
+	struct fixture f;
+	struct run_target *t;
+	char *err = NULL;
+	size_t n;
+
+	(void)state;
+	fixture_init(&f);
+	n = run_resolve_targets(&f.cfg, &f.sites[SITE_SECONDARY], NULL, &t, &err);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0].host, "10.0.0.1");
+	assert_string_equal(t[0].user, "ansible");
+	run_targets_free(t, n);
+	n = run_resolve_targets(&f.cfg, &f.sites[SITE_SECONDARY], "pg_standby", &t, &err);
+	assert_int_equal(n, 2);
+	assert_string_equal(t[0].host, "10.0.0.20");
+	assert_int_equal(t[0].port, 2222);
+	assert_string_equal(t[1].user, "dba");
+	run_targets_free(t, n);
+	f.cfg.ssh.user = (char *)"op";
+	n = run_resolve_targets(&f.cfg, &f.sites[SITE_SECONDARY], "10.0.0.21", &t, &err);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0].user, "op");
+	run_targets_free(t, n);
+	n = run_resolve_targets(&f.cfg, &f.sites[SITE_SECONDARY], "nosuch", &t, &err);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err, "neither a host nor a group"));
+	free(err);
+	n = run_resolve_targets(&f.cfg, &f.sites[SITE_SECONDARY], "empty", &t, &err);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err, "no SSH-able hosts"));
+	free(err);
+	n = run_resolve_targets(&f.cfg, &f.sites[SITE_PRIMARY], NULL, &t, &err);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err, "no control host"));
+	free(err);
+	fixture_fini(&f);
+}
+
+static bool
+only_secondary(void *ud, enum site_role s)
+{
+	(void)ud;
+	return s == SITE_SECONDARY;
+}
+
+static void
+test_when(void **state)
+{
+	struct runbook rb;
+	struct rb_var vars[2] = {
+		{ (char *)"flag", (char *)"yes", { 0, 0 } },
+		{ (char *)"off", (char *)"no", { 0, 0 } },
+	};
+	struct run_vars v;
+	char *err = NULL;
+
+	(void)state;
+	memset(&rb, 0, sizeof rb);
+	rb.vars = vars;
+	rb.n_vars = 2;
+	memset(&v, 0, sizeof v);
+	v.rb = &rb;
+	assert_int_equal(run_eval_when("primary.reachable", only_secondary, NULL, &v, &err), 0);
+	assert_int_equal(run_eval_when("secondary.reachable", only_secondary, NULL, &v, &err), 1);
+	assert_int_equal(run_eval_when("not primary.reachable", only_secondary, NULL, &v, &err), 1);
+	assert_int_equal(run_eval_when(" flag ", NULL, NULL, &v, &err), 1);
+	assert_int_equal(run_eval_when("off", NULL, NULL, &v, &err), 0);
+	assert_int_equal(run_eval_when("primary.reachable", NULL, NULL, &v, &err), 0);
+	assert_int_equal(run_eval_when("moon.full", NULL, NULL, &v, &err), -1);
+	assert_non_null(strstr(err, "unknown condition 'moon.full'"));
+	free(err);
+	run_vars_free(&v);
+}
+
+static void
+test_output_matches(void **state)
+{
+	(void)state;
+	assert_true(run_output_matches(0, "x", 0, NULL));
+	assert_false(run_output_matches(1, "x", 0, NULL));
+	assert_true(run_output_matches(3, "", 3, NULL));
+	assert_true(run_output_matches(0, "a f|t b", 0, "f|t"));
+	assert_false(run_output_matches(0, "t|t", 0, "f|t"));
+	assert_false(run_output_matches(0, NULL, 0, "x"));
+}
+
+static struct observation *
+standby_obs(enum site_role site, const char *host, const char *receiver, double lag, double gap)
+{
+	char key[64];
+	struct observation *o;
+
+	snprintf(key, sizeof key, "%s/pg/%s", site_role_name(site), host);
+	o = obs_create(site, "pg", key, host);
+	obs_add_field(o, "role", "standby");
+	obs_add_field(o, "receiver_status", "%s", receiver);
+	obs_add_field(o, "lsn_gap_bytes", "%.0f", gap);
+	obs_set_value(o, lag, "s");
+	obs_set(o, lag < 30 ? OBS_OK : OBS_WARN, "streaming", "lag %.1fs", lag);
+	return o;
+}
+
+static void
+test_probe_conditions(void **state)
+{
+	struct observation *items[3];
+	struct status_snapshot snap = { items, 3, 0 };
+	struct rb_step st;
+	char *msg = NULL;
+
+	(void)state;
+	items[0] = standby_obs(SITE_SECONDARY, "db1", "streaming", 2.0, 0);
+	items[1] = standby_obs(SITE_SECONDARY, "db2", "streaming", 45.0, 4096);
+	items[2] = obs_create(SITE_PRIMARY, "pg", "primary/pg/db0/slot/s1", "db0 slot s1");
+	obs_set(items[2], OBS_WARN, "inactive", "slot inactive");
+	memset(&st, 0, sizeof st);
+	st.check_site = SITE_SECONDARY;
+	st.check_probe = (char *)"pg_standby";
+	st.check_max_lag_ms = 60000;
+	assert_int_equal(run_probe_condition(&snap, &st, &msg), 1);
+	free(msg);
+	st.check_max_lag_ms = 30000;
+	assert_int_equal(run_probe_condition(&snap, &st, &msg), 0);
+	assert_non_null(strstr(msg, "FAIL db2"));
+	free(msg);
+	st.check_probe = (char *)"pg_standby_caught_up";
+	assert_int_equal(run_probe_condition(&snap, &st, &msg), 0);
+	free(msg);
+	st.check_probe = (char *)"pg_primary_slots";
+	assert_int_equal(run_probe_condition(&snap, &st, &msg), 0);	/* nothing on secondary */
+	assert_non_null(strstr(msg, "nothing observed"));
+	free(msg);
+	st.check_site = SITE_PRIMARY;
+	assert_int_equal(run_probe_condition(&snap, &st, &msg), 0);
+	assert_non_null(strstr(msg, "FAIL db0 slot s1"));
+	free(msg);
+	st.check_probe = (char *)"warp";
+	assert_int_equal(run_probe_condition(&snap, &st, &msg), -1);
+	free(msg);
+	for (int i = 0; i < 3; i++)
+		obs_unref(items[i]);
+}
+
+static void
+test_run_id(void **state)
+{
+	char *id;
+
+	(void)state;
+	id = run_make_id(1795589918052LL, "/x/runbooks/fail over.yml");
+	assert_string_equal(id, "20261125T065838Z-fail_over");
+	free(id);
+	id = run_make_id(0, "restore");
+	assert_string_equal(id, "19700101T000000Z-restore");
+	free(id);
+}
+
+static void
+test_lint_runbook(void **state)
+{
+	struct fixture f;
+	struct diag_list dl = DIAG_LIST_INIT;
+	char *path;
+	struct runbook *rb;
+
+	(void)state;
+	fixture_init(&f);
+	rb = load_text(
+		"name: L\n"
+		"steps:\n"
+		"  - id: a\n"
+		"    on: secondary:pg_standby\n"
+		"    run: echo {{ secondary.env }} {{ nope }}\n"
+		"  - id: b\n"
+		"    on: secondary:ghost\n"
+		"    run: echo ok\n"
+		"  - id: c\n"
+		"    on: secondary:empty\n"
+		"    run: echo ok\n"
+		"    when: sometimes\n", &dl, &path);
+	assert_non_null(rb);
+	assert_int_equal(dl.errors, 0);
+	run_lint_runbook(rb, &f.cfg, f.sp, &dl);
+	assert_true(has_diag(&dl, 5, 35, "unknown variable 'nope'"));
+	assert_true(has_diag(&dl, 7, 9, "'ghost' is neither a host nor a group"));
+	assert_true(has_diag(&dl, 10, 9, "no SSH-able hosts (now)"));
+	assert_true(has_diag(&dl, 12, 11, "unknown condition 'sometimes'"));
+	assert_int_equal(dl.errors, 3);
+	assert_int_equal(dl.warnings, 1);
+	runbook_free(rb);
+	diag_list_free(&dl);
+	unlink(path);
+	free(path);
+	fixture_fini(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_all_keys),
+		cmocka_unit_test(test_load_errors_have_positions),
+		cmocka_unit_test(test_vars_quote_and_runbook_vars),
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_when),
+		cmocka_unit_test(test_output_matches),
+		cmocka_unit_test(test_probe_conditions),
+		cmocka_unit_test(test_run_id),
+		cmocka_unit_test(test_lint_runbook),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
