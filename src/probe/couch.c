@@ -624,6 +624,7 @@ struct side {
 	struct couch_db_info info;
 	long long design;	/* design documents, -1 unknown */
 	long long data;		/* doc_count without them */
+	bool timed_out;		/* the last failure was a timeout */
 	char *error;		/* why not */
 };
 
@@ -660,6 +661,7 @@ read_side(const struct call *c, char *const *nodes, size_t n, int port, const ch
 
 		call_get(c, nodes[i], port, path, &r);
 		if (r.error != NULL) {
+			s->timed_out = r.timed_out;
 			strbuf_printf(&errs, "%s%s", errs.len ? "; " : "", r.error);
 			httpget_result_free(&r);
 			continue;
@@ -809,7 +811,8 @@ couch_repl_run(const struct probe_job *job, struct probe_ctx *ctx)
 	}
 
 	if (!s.ok) {
-		obs_set(o, OBS_CRIT, s.node == NULL ? "down" : "error", "secondary: %s", s.error);
+		obs_set(o, OBS_CRIT, s.node != NULL ? "error" : s.timed_out ? "timeout" : "down",
+			"secondary: %s", s.error);
 		goto post;
 	}
 	if (!p.ok) {
@@ -831,7 +834,7 @@ couch_repl_run(const struct probe_job *job, struct probe_ctx *ctx)
 		usleep(500 * 1000);
 		read_side(&c, t->secondary, t->n_secondary, t->port, t->secondary_db, &s);
 		if (!s.ok) {
-			obs_set(o, OBS_CRIT, "down", "secondary: %s", s.error);
+			obs_set(o, OBS_CRIT, s.timed_out ? "timeout" : "down", "secondary: %s", s.error);
 			goto post;
 		}
 		if (s.data >= first && !rep.has_pending) {
