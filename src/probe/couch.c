@@ -700,7 +700,7 @@ read_side(const struct call *c, char *const *nodes, size_t n, int port, const ch
 /* Look for the replication on one server with the best listing it has. */
 static bool
 find_on(const struct call *c, const char *node, int port, const struct couch_rep_match *m,
-	struct couch_rep *rep)
+	struct couch_rep *rep, long *denied)
 {
 	static const struct {
 		enum couch_rep_via via;
@@ -725,6 +725,8 @@ find_on(const struct call *c, const char *node, int port, const struct couch_rep
 			httpget_result_free(&r);
 			return false;
 		}
+		if (r.status == 401 || r.status == 403)
+			*denied = r.status;
 		if (r.status == 200) {
 			found = couch_replication_find(r.body, r.len, order[i].via, m, rep, err,
 						       sizeof err);
@@ -764,6 +766,7 @@ couch_repl_run(const struct probe_job *job, struct probe_ctx *ctx)
 	bool found = false, caught_up = false, have_exposure = false, reached = false;
 	double exposure = 0;
 	long long behind = 0, t0;
+	long denied = 0;	/* HTTP status of a listing we may not read */
 	struct call c;
 	struct observation *o;
 	char key[512], subject[256], when[40];
@@ -780,9 +783,9 @@ couch_repl_run(const struct probe_job *job, struct probe_ctx *ctx)
 	read_side(&c, t->secondary, t->n_secondary, t->port, t->secondary_db, &s);
 	memset(&rep, 0, sizeof rep);
 	if (p.node != NULL)
-		found = find_on(&c, p.node, t->port, &m, &rep);
+		found = find_on(&c, p.node, t->port, &m, &rep, &denied);
 	if (!found && s.node != NULL)
-		found = find_on(&c, s.node, t->port, &m, &rep);
+		found = find_on(&c, s.node, t->port, &m, &rep, &denied);
 
 	if (found) {
 		obs_add_field(o, "via", "%s", couch_rep_via_name(rep.via));
@@ -858,7 +861,12 @@ couch_repl_run(const struct probe_job *job, struct probe_ctx *ctx)
 		caught_up = true;
 	obs_add_field(o, "docs_behind", "%lld", behind > 0 ? behind : 0);
 
-	if (!found) {
+	if (!found && denied != 0) {
+		obs_set(o, caught_up ? OBS_WARN : OBS_CRIT, caught_up ? "caught up" : "behind",
+			"replications not readable (HTTP %ld; set couchdb.user_env/password_env); "
+			"secondary %s (%lld vs %lld docs)", denied,
+			caught_up ? "matches the primary" : "behind", s.data, p.data);
+	} else if (!found) {
 		if (caught_up)
 			obs_set(o, OBS_WARN, "no replication",
 				"no replication from the primary found; databases match now (%lld docs)",

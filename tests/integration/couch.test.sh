@@ -50,6 +50,33 @@ else
 	ko "the lab replication did not catch up within 15s" "primary $(count "$P") secondary $(count "$S")"
 fi
 
+# 1b. credentials from the environment variables the config names: used, never shown
+for u in "$P" "$S"; do
+	curl -s -o /dev/null -X PUT -H 'Content-Type: application/json' "$u/_users/org.couchdb.user:drmon$tag" \
+		-d '{"name":"drmon'"$tag"'","password":"lab-couch-s3cret","roles":[],"type":"user"}'
+done
+CCFG=$LAB_DIR/drconsole-couch-auth.yml
+sed "s#^sites:#couchdb: { user_env: DRLAB_COUCH_USER, password_env: DRLAB_COUCH_PASSWORD, timeout: 2s }\nsites:#" "$LAB_CONFIG" > "$CCFG"
+out=$(DRLAB_COUCH_USER=drmon$tag DRLAB_COUCH_PASSWORD=lab-couch-s3cret "$D" -c "$CCFG" -vv --log "$LAB_DIR/couch-auth.log" status --json 2>&1)
+bad=$(DRLAB_COUCH_USER=drmon$tag DRLAB_COUCH_PASSWORD=wrong-couch-s3cret "$D" -c "$CCFG" -vv --log "$LAB_DIR/couch-auth.log" status --json 2>&1)
+if printf '%s' "$out" | field '
+n = o["primary/couch/" + E["PHOST"]]; assert n["state"] == "up", n
+n = o["secondary/couch/" + E["SHOST"]]; assert n["state"] == "up", n
+# a non-admin user may read the database but not _replicator: said so, counts still compared
+r0 = o["secondary/couch/replication/commcarehq"]
+assert r0["state"] == "caught up" and r0["status"] == "warn" and "not readable (HTTP 401" in r0["message"], r0
+assert r["couch"]["status"] == "ok", r' 2>&1 &&
+   printf '%s' "$bad" | field '
+n = o["secondary/couch/" + E["SHOST"]]; assert n["state"] == "auth failed" and n["status"] == "crit", n
+assert "HTTP 401" in n["message"] and E["SADDR"] in n["message"], n' 2>&1 &&
+   ! grep -q -e lab-couch-s3cret -e wrong-couch-s3cret "$LAB_DIR/couch-auth.log" &&
+   ! printf '%s\n%s' "$out" "$bad" | grep -q -e lab-couch-s3cret -e wrong-couch-s3cret; then
+	ok "credentials from couchdb.user_env/password_env accepted (a non-admin cannot list replications: warned), a wrong password is auth failed, neither appears in output or log"
+else
+	ko "credentials" "$bad"
+fi
+rm -f "$CCFG" "$LAB_DIR/couch-auth.log"
+
 # 2. the secondary stopped: critical at once, the URL named
 "$LAB_SH" stop-couch secondary
 start=$(date +%s%N)
