@@ -69,9 +69,9 @@ assert r["couch"]["status"] == "ok", r' 2>&1 &&
    printf '%s' "$bad" | field '
 n = o["secondary/couch/" + E["SHOST"]]; assert n["state"] == "auth failed" and n["status"] == "crit", n
 assert "HTTP 401" in n["message"] and E["SADDR"] in n["message"], n' 2>&1 &&
-   ! grep -q -e lab-couch-s3cret -e wrong-couch-s3cret "$LAB_DIR/couch-auth.log" &&
+   { [ ! -e "$LAB_DIR/couch-auth.log" ] || ! grep -q -e lab-couch-s3cret -e wrong-couch-s3cret "$LAB_DIR/couch-auth.log"; } &&
    ! printf '%s\n%s' "$out" "$bad" | grep -q -e lab-couch-s3cret -e wrong-couch-s3cret; then
-	ok "credentials from couchdb.user_env/password_env accepted (a non-admin cannot list replications: warned), a wrong password is auth failed, neither appears in output or log"
+	ok "credentials from couchdb.user_env/password_env accepted (a non-admin cannot list replications: warned), a wrong password is auth failed, neither appears in output$([ -e "$LAB_DIR/couch-auth.log" ] && echo " or log")"
 else
 	ko "credentials" "$bad"
 fi
