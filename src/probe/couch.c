@@ -565,8 +565,14 @@ couch_node_run(const struct probe_job *job, struct probe_ctx *ctx)
 		if (root != NULL) {
 			copy_remote(version, sizeof version,
 				    json_string_value(json_object_get(root, "version")));
-			copy_remote(vendor, sizeof vendor, json_string_value(json_object_get(
-				json_object_get(root, "vendor"), "name")));
+			/* the welcome key names the product; the vendor is its publisher */
+			if (json_object_get(root, "couchdb") != NULL)
+				snprintf(vendor, sizeof vendor, "CouchDB");
+			else if (json_object_get(root, "express-pouchdb") != NULL)
+				snprintf(vendor, sizeof vendor, "pouchdb-server");
+			else
+				copy_remote(vendor, sizeof vendor, json_string_value(json_object_get(
+					json_object_get(root, "vendor"), "name")));
 			json_decref(root);
 		}
 		obs_add_field(o, "version", "%s", version[0] ? version : "?");
@@ -598,9 +604,15 @@ couch_node_run(const struct probe_job *job, struct probe_ctx *ctx)
 			obs_add_field(o, "doc_count", "%lld", info.doc_count);
 			obs_add_field(o, "doc_del_count", "%lld", info.doc_del_count);
 			obs_add_field(o, "update_seq", "%s", info.update_seq);
-			obs_set(o, OBS_OK, "up", "%s %s; %s: %lld docs, seq %lld",
+			char seq[32];
+
+			if (info.seq_number >= 0)
+				snprintf(seq, sizeof seq, "%lld", info.seq_number);
+			else
+				snprintf(seq, sizeof seq, "?");
+			obs_set(o, OBS_OK, "up", "%s %s; %s: %lld docs, seq %s",
 				obs_field(o, "vendor") != NULL ? obs_field(o, "vendor") : "CouchDB",
-				obs_field(o, "version"), t->db, info.doc_count, info.seq_number);
+				obs_field(o, "version"), t->db, info.doc_count, seq);
 		}
 	}
 	httpget_result_free(&r);

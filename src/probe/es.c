@@ -282,7 +282,7 @@ judge_into(const struct es_target *t, const struct es_snapshot_summary *s,
 	long long due;
 	enum es_verdict v = es_snapshots_judge(s, t->run_hour, now, &due);
 	double age = s->have_success ? (double)(now - s->success_end_ms) / 1000.0 : -1;
-	char when[32], agebuf[32], extra[128] = "";
+	char when[32], agebuf[32] = "-", extra[128] = "";
 	size_t bad = s->failed_since + s->partial_since;
 
 	if (age < 0 && s->have_success)
