@@ -23,6 +23,10 @@
  * it is listed in the RPO table but does not decide the headline unless
  * the config sets elasticsearch.rpo_headline: true.
  *
+ * A site with Elasticsearch nodes but no snapshot mode gets the same row,
+ * ok with state "off" and no request: commcare-cloud's envs run this way
+ * and rebuild Elasticsearch from primary data.
+ *
  * Observation key: <site>/es/<repository>.
  * Parsing accepts the 6.x/7.16+ shape ({"snapshots": [...]}, with
  * total/remaining on 7.16+), the 7.x multi-repository shape
@@ -93,11 +97,12 @@ struct es_target {
 	int run_hour;		/* (nadir_hour + 4) % 24 */
 	bool offsite;		/* S3 or Swift repository: an off-site RPO source */
 	bool rpo_headline;	/* counts in the RPO headline */
+	bool snapshots;		/* a snapshot mode is on; false: report "off" only */
 	long long timeout_ms;
 	char *scheme;		/* "http" */
 };
 
-/* Copies everything. */
+/* Copies everything; snapshots defaults to true (set it false for "off"). */
 struct es_target *es_target_create(enum site_role site, char *const *nodes, size_t n_nodes,
 				   int port, const char *repository, int nadir_hour,
 				   bool offsite, bool rpo_headline, long long timeout_ms);

@@ -234,6 +234,7 @@ es_target_create(enum site_role site, char *const *nodes, size_t n_nodes, int po
 	t->rpo_headline = rpo_headline;
 	t->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
 	t->scheme = xstrdup("http");
+	t->snapshots = true;
 	return t;
 }
 
@@ -367,6 +368,11 @@ es_run(const struct probe_job *job, struct probe_ctx *ctx)
 	snprintf(subject, sizeof subject, "snapshots %s", t->repository);
 	o = obs_create(t->site, "es", key, subject);
 	obs_add_field(o, "repository", "%s", t->repository);
+	if (!t->snapshots) {
+		obs_set(o, OBS_OK, "off", "no snapshot mode on (backup_es_s3, es_local_repo, "
+			"backup_es_swift): Elasticsearch is rebuilt from primary data");
+		answered = true;
+	}
 	for (size_t i = 0; i < t->n_nodes && !answered; i++) {
 		long long left = deadline - time_mono_ms();
 		long long to = left < t->timeout_ms ? left : t->timeout_ms;

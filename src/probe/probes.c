@@ -3,7 +3,7 @@
  * PostgreSQL server of either site (not RDS endpoints, which the operator's
  * machine usually cannot reach); each CouchDB node, and the CouchDB
  * replication between the sites; each site's Elasticsearch snapshot
- * repository when a snapshot mode is on.
+ * repository (reported "off" without a request when no snapshot mode is on).
  */
 #include "drconsole/probes.h"
 
@@ -81,20 +81,20 @@ probes_add_couch_es(struct scheduler *s, struct status_store *store,
 				      cfg->probe_timeout_ms);
 			n++;
 		}
-		if (site->n_es > 0 && site->es_snapshots && site->es_repository != NULL) {
+		if (site->n_es > 0 && site->es_repository != NULL) {
 			bool offsite = truthy(site_public_str(site, "backup_es_s3")) ||
 				       truthy(site_public_str(site, "backup_es_swift"));
+			struct es_target *t;
 
 			snprintf(key, sizeof key, "%s/es/%s", site_role_name(site->role),
 				 site->es_repository);
 			snprintf(subject, sizeof subject, "snapshots %s", site->es_repository);
 			status_store_expect(store, site->role, "es", key, subject);
-			scheduler_add(s, &probe_es, key,
-				      es_target_create(site->role, site->es_nodes, site->n_es,
-						       (int)cfg->es.port, site->es_repository,
-						       site->nadir_hour, offsite, cfg->es.rpo_headline,
-						       cfg->es.timeout_ms),
-				      cfg->probe_timeout_ms);
+			t = es_target_create(site->role, site->es_nodes, site->n_es, (int)cfg->es.port,
+					     site->es_repository, site->nadir_hour, offsite,
+					     cfg->es.rpo_headline, cfg->es.timeout_ms);
+			t->snapshots = site->es_snapshots;
+			scheduler_add(s, &probe_es, key, t, cfg->probe_timeout_ms);
 			n++;
 		}
 	}
