@@ -140,14 +140,18 @@ couch_url_split(const char *url, char *clean, size_t clean_len, char *host, size
 	else
 		return false;
 	auth = url + scheme_len + 3;
-	slash = strchr(auth, '/');
-	if (slash == NULL)
-		return false;
-	/* userinfo ends at the last '@' before the path */
+	/*
+	 * userinfo ends at the last '@' before any query: database names
+	 * cannot hold '@', and a password with an unencoded '/' must not
+	 * end the authority early (it would be shown as the host)
+	 */
 	hostport = auth;
-	for (at = auth; at < slash; at++)
+	for (at = auth; *at != '\0' && *at != '?' && *at != '#'; at++)
 		if (*at == '@')
 			hostport = at + 1;
+	slash = strchr(hostport, '/');
+	if (slash == NULL)
+		return false;
 	hp_len = (size_t)(slash - hostport);
 	if (hp_len == 0 || hp_len >= sizeof hbuf)
 		return false;

@@ -74,6 +74,11 @@ test_couch_url_split(void **state)
 				    sizeof host, db, sizeof db));
 	assert_string_equal(host, "h");
 	assert_string_equal(clean, "http://h:1/db");
+	/* an unencoded '/' in the password does not leak it as the host */
+	assert_true(couch_url_split("http://u:pa/ss@10.1.2.3:5984/commcarehq", clean, sizeof clean,
+				    host, sizeof host, db, sizeof db));
+	assert_string_equal(clean, "http://10.1.2.3:5984/commcarehq");
+	assert_string_equal(host, "10.1.2.3");
 	assert_false(couch_url_split("http://host:5984/", clean, sizeof clean, host, sizeof host,
 				     db, sizeof db));
 	assert_false(couch_url_split("commcarehq", clean, sizeof clean, host, sizeof host, db,
