@@ -68,6 +68,7 @@ struct config {
 	struct {
 		long long port;
 		long long timeout_ms;
+		bool rpo_headline;	/* ES snapshots count in the RPO headline */
 	} es;
 	long long refresh_ms;
 	long long probe_timeout_ms;

@@ -30,6 +30,9 @@ void probe_env_free(struct probe_env *env);
 /* Add every probe job for both sites; returns the number of jobs. */
 size_t probes_add_all(struct scheduler *s, struct status_store *store,
 		      const struct config *cfg, struct site *const sites[2]);
+/* The CouchDB and Elasticsearch jobs of both sites (part of probes_add_all). */
+size_t probes_add_couch_es(struct scheduler *s, struct status_store *store,
+			   const struct config *cfg, struct site *const sites[2]);
 /* The data stores whose RPO exposure is judged (NULL-terminated, static storage). */
 const char *const *probes_rpo_stores(struct site *const sites[2]);
 

@@ -6,6 +6,9 @@
  *   rpo_kind       "replica" (a standby or replication: its lag) or
  *                  "backup" (an off-site backup: its age)
  *   rpo_exposure_s seconds of data the source is behind, when it is usable
+ *   rpo_headline   "no": the store is listed and judged but does not
+ *                  decide the headline (a rebuildable store such as
+ *                  Elasticsearch), unless it is among the expected stores
  * A source without rpo_exposure_s is known but unusable (a broken standby).
  * The best usable source of a store is its exposure: a healthy standby's
  * lag, otherwise the newest off-site backup's age. Against the objective:
@@ -29,13 +32,14 @@ struct rpo_store {
 	char source_key[256];		/* its observation key */
 	enum obs_status status;
 	size_t sources_seen;		/* usable or not */
+	bool headline;			/* counts in the headline (see rpo_headline) */
 };
 
 struct rpo_result {
 	struct rpo_store stores[RPO_MAX_STORES];
 	size_t n;
 	int worst;			/* index of the headline store, -1 when none */
-	enum obs_status status;		/* the headline status */
+	enum obs_status status;		/* the headline status (headline stores only) */
 };
 
 /*

@@ -86,10 +86,11 @@ status_report_live(struct app *app, bool json, FILE *fp)
 		for (size_t i = 0; i < r.rpo.n; i++) {
 			const struct rpo_store *st = &r.rpo.stores[i];
 
-			json_array_append_new(stores, json_pack("{s:s,s:s,s:o,s:s?}", "store", st->store,
+			json_array_append_new(stores, json_pack("{s:s,s:s,s:o,s:s?,s:b}", "store", st->store,
 				"status", obs_status_name(st->status),
 				"exposure_s", st->have_source ? json_real(st->exposure_s) : json_null(),
-				"source", st->have_source ? st->source : NULL));
+				"source", st->have_source ? st->source : NULL,
+				"headline", st->headline));
 		}
 		json_object_set_new(o, "version", json_string(DRCONSOLE_VERSION));
 		json_object_set_new(o, "offline", json_false());
@@ -118,12 +119,13 @@ status_report_live(struct app *app, bool json, FILE *fp)
 			const struct rpo_store *st = &r.rpo.stores[i];
 
 			if (st->have_source)
-				fprintf(fp, "  %-7s %-9s exposure %s via %s\n", obs_status_word(st->status),
+				fprintf(fp, "  %-7s %-9s exposure %s via %s%s\n", obs_status_word(st->status),
 					st->store, duration_format((long long)(st->exposure_s * 1000), buf,
-					sizeof buf), st->source);
+					sizeof buf), st->source, st->headline ? "" : " (not in the headline)");
 			else
-				fprintf(fp, "  %-7s %-9s no usable recovery source (%zu known)\n",
-					obs_status_word(st->status), st->store, st->sources_seen);
+				fprintf(fp, "  %-7s %-9s no usable recovery source (%zu known)%s\n",
+					obs_status_word(st->status), st->store, st->sources_seen,
+					st->headline ? "" : " (not in the headline)");
 		}
 		if (r.late > 0)
 			fprintf(fp, "%zu probe%s did not finish before the deadline\n", r.late,

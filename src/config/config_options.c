@@ -85,6 +85,8 @@ const struct config_option config_options[] = {
 	  "Elasticsearch HTTP port" },
 	{ "elasticsearch.timeout", COPT_DURATION, F(es.timeout_ms), 100, SEC(300), NULL, "5s", false,
 	  "Bound on each Elasticsearch request" },
+	{ "elasticsearch.rpo_headline", COPT_BOOL, F(es.rpo_headline), 0, 0, NULL, "false", false,
+	  "Let the Elasticsearch snapshots' age decide the RPO headline (ES is rebuildable: listed only, by default)" },
 	{ "refresh", COPT_DURATION, F(refresh_ms), SEC(1), HOUR, NULL, "10s", false,
 	  "Probe refresh interval; values older than three intervals are STALE" },
 	{ "probe_timeout", COPT_DURATION, F(probe_timeout_ms), 100, SEC(600), NULL, "5s", false,

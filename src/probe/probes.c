@@ -2,13 +2,20 @@
  * probes.c: which probes observe what. One job per target: each
  * PostgreSQL server of either site (not RDS endpoints, which the operator's
  * machine usually cannot reach); each SSH-able host of either site; each
- * enabled backup store on each of its backup hosts (SFTP).
+ * enabled backup store on each of its backup hosts (SFTP); each CouchDB
+ * node, and the CouchDB replication between the sites; each site's Elasticsearch snapshot
+ * repository (reported "off" without a request when no snapshot mode is on).
  */
 #include "drconsole/probes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
+#include "drconsole/httpget.h"
+#include "drconsole/probe_couch.h"
+#include "drconsole/probe_es.h"
 #include "drconsole/probe_host.h"
 #include "drconsole/probe_pg.h"
 #include "drconsole/probe_sftp.h"
@@ -108,6 +115,74 @@ probes_add_all(struct scheduler *s, struct status_store *store,
 			}
 		}
 	}
+	httpget_global_init();
+	n += probes_add_couch_es(s, store, cfg, sites);
+	return n;
+}
+
+/* public.yml booleans as commcare-cloud reads them ("True", "yes", true). */
+static bool
+truthy(const char *v)
+{
+	return v != NULL && (strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
+			     strcmp(v, "1") == 0 || strcasecmp(v, "on") == 0);
+}
+
+size_t
+probes_add_couch_es(struct scheduler *s, struct status_store *store,
+		    const struct config *cfg, struct site *const sites[2])
+{
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = sites[r];
+		char key[512], subject[300];
+
+		if (site == NULL)
+			continue;
+		for (size_t i = 0; i < site->n_couch; i++) {
+			snprintf(key, sizeof key, "%s/couch/%s", site_role_name(site->role),
+				 site->couch_nodes[i]);
+			status_store_expect(store, site->role, "couch", key, site->couch_nodes[i]);
+			scheduler_add(s, &probe_couch_node, key,
+				      couch_node_target_create(site->role, site->couch_nodes[i],
+							       (int)cfg->couch.port, site->couch_db,
+							       cfg->couch.user_env, cfg->couch.password_env,
+							       cfg->couch.timeout_ms),
+				      cfg->probe_timeout_ms);
+			n++;
+		}
+		if (site->n_es > 0 && site->es_repository != NULL) {
+			bool offsite = truthy(site_public_str(site, "backup_es_s3")) ||
+				       truthy(site_public_str(site, "backup_es_swift"));
+			struct es_target *t;
+
+			snprintf(key, sizeof key, "%s/es/%s", site_role_name(site->role),
+				 site->es_repository);
+			snprintf(subject, sizeof subject, "snapshots %s", site->es_repository);
+			status_store_expect(store, site->role, "es", key, subject);
+			t = es_target_create(site->role, site->es_nodes, site->n_es, (int)cfg->es.port,
+					     site->es_repository, site->nadir_hour, offsite,
+					     cfg->es.rpo_headline, cfg->es.timeout_ms);
+			t->snapshots = site->es_snapshots;
+			scheduler_add(s, &probe_es, key, t, cfg->probe_timeout_ms);
+			n++;
+		}
+	}
+	if (sites[0] != NULL && sites[1] != NULL && sites[0]->n_couch > 0 && sites[1]->n_couch > 0) {
+		char key[512];
+
+		snprintf(key, sizeof key, "secondary/couch/replication/%s", sites[1]->couch_db);
+		status_store_expect(store, SITE_SECONDARY, "couch", key, "replication");
+		scheduler_add(s, &probe_couch_replication, key,
+			      couch_repl_target_create(sites[0]->couch_nodes, sites[0]->n_couch,
+						       sites[1]->couch_nodes, sites[1]->n_couch,
+						       (int)cfg->couch.port, sites[0]->couch_db,
+						       sites[1]->couch_db, cfg->couch.user_env,
+						       cfg->couch.password_env, cfg->couch.timeout_ms),
+			      cfg->probe_timeout_ms);
+		n++;
+	}
 	return n;
 }
 
@@ -115,10 +190,16 @@ const char *const *
 probes_rpo_stores(struct site *const sites[2])
 {
 	static const char *const pg_only[] = { "postgres", NULL };
+	static const char *const pg_couch[] = { "postgres", "couch", NULL };
+	static const char *const couch_only[] = { "couch", NULL };
 	static const char *const none[] = { NULL };
+	bool pg = false, couch = false;
 
-	for (int r = 0; r < 2; r++)
+	for (int r = 0; r < 2; r++) {
 		if (sites[r] != NULL && (sites[r]->n_pg > 0 || sites[r]->backups[STORE_POSTGRES].enabled))
-			return pg_only;
-	return none;
+			pg = true;
+		if (sites[r] != NULL && sites[r]->n_couch > 0)
+			couch = true;
+	}
+	return pg && couch ? pg_couch : pg ? pg_only : couch ? couch_only : none;
 }

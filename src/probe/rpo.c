@@ -55,8 +55,12 @@ rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
 {
 	memset(out, 0, sizeof *out);
 	out->worst = -1;
-	for (size_t i = 0; expected != NULL && expected[i] != NULL; i++)
-		store_slot(out, expected[i]);
+	for (size_t i = 0; expected != NULL && expected[i] != NULL; i++) {
+		struct rpo_store *e = store_slot(out, expected[i]);
+
+		if (e != NULL)
+			e->headline = true;
+	}
 
 	for (size_t i = 0; snap != NULL && i < snap->n; i++) {
 		const struct observation *o = snap->items[i];
@@ -70,6 +74,8 @@ rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
 		if (store == NULL || (s = store_slot(out, store)) == NULL)
 			continue;
 		s->sources_seen++;
+		if (!str_eq(obs_field(o, "rpo_headline"), "no"))
+			s->headline = true;
 		if (exp == NULL)
 			continue;
 		e = strtod(exp, &end);
@@ -95,6 +101,8 @@ rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
 		struct rpo_store *s = &out->stores[i];
 
 		s->status = s->have_source ? rpo_judge(s->exposure_s, objective_s) : OBS_CRIT;
+		if (!s->headline)
+			continue;
 		if (out->worst < 0 || worse(s, &out->stores[out->worst]))
 			out->worst = (int)i;
 		out->status = obs_status_worst(out->status, s->status);

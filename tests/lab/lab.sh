@@ -21,6 +21,10 @@
 #        lab.sh stop-standby|start-standby|rebuild-standby
 #        lab.sh s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]
 #        lab.sh ssh-hosts N    N extra sshd hosts on 127.N.50.x (benchmarks)
+
+#        lab.sh stop-couch primary|secondary|start-couch primary|secondary
+#        lab.sh pause-couch SITE|resume-couch SITE (SIGSTOP: a server that accepts and never answers)
+#        lab.sh block-couch-replication|unblock-couch-replication|restart-couch-replication
 set -euo pipefail
 umask 022
 
@@ -242,9 +246,24 @@ start_couch() {	# addr name
 	curl -sS -o /dev/null -X PUT "http://$a:15984/commcarehq" || die "couch on $a did not start"
 }
 
-start_couch_replication() {
-	curl -sS -o /dev/null -H 'Content-Type: application/json' -X POST "http://$P.30:15984/_replicate" \
-		-d "{\"source\":\"http://$P.30:15984/commcarehq\",\"target\":\"http://$S.30:15984/commcarehq\",\"continuous\":true}"
+# The replication is a _replicator document on the primary (not a POST
+# /_replicate): pouchdb-server 4.2 has no /_scheduler and its /_active_tasks
+# is a stub that always answers [], so the document (with its
+# _replication_state) is the only place a probe can see the replication.
+# PUT of an existing id answers 409: idempotent. Deleting a _replicator
+# document makes pouchdb-server 4.2 crash (an unhandled rejection once the
+# cancelled replication completes), so replications are never cancelled.
+COUCH_REP_DOC=drlab-primary-to-secondary
+start_couch_replication() {	# [doc id suffix]
+	local code id=$COUCH_REP_DOC${1:+-$1}
+	code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -X PUT \
+		"http://$P.30:15984/_replicator/$id" \
+		-d "{\"source\":\"http://$P.30:15984/commcarehq\",\"target\":\"http://$S.30:15984/commcarehq\",\"continuous\":true${1:+,\"drlab_generation\":\"$1\"}}")
+	case $code in 201|202|409) ;; *) die "couch replication document $id: HTTP $code" ;; esac
+}
+
+couch_addr() {	# primary|secondary
+	case $1 in primary) echo $P.30 ;; secondary) echo $S.30 ;; *) die "couch: primary or secondary, not '$1'" ;; esac
 }
 
 # A real plain-mode backup of the primary, named and uploaded as create_postgres_dump.sh does.
@@ -650,8 +669,26 @@ rebuild-standby)
 	psql_primary -d postgres -tAc "SELECT pg_drop_replication_slot('standby1') WHERE EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name='standby1' AND NOT active)" >/dev/null
 	psql_primary -d postgres -tAc "SELECT pg_create_physical_replication_slot('standby1') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name='standby1')" >/dev/null
 	setup_standby ;;
+stop-couch) couch_addr "$2" >/dev/null; stop_pidfile "$RUN/couch-$2.pid" ;;
+start-couch)	# in memory: a restarted server starts empty
+	start_couch "$(couch_addr "$2")" "$2"
+	[ "$2" = primary ] && start_couch_replication
+	true ;;
+block-couch-replication)	# the secondary refuses replicated writes (like a failing target): it falls behind
+	curl -sS -o /dev/null -X PUT -H 'Content-Type: application/json' "http://$S.30:15984/commcarehq/_design/drlab_block" \
+		-d '{"validate_doc_update":"function (newDoc, oldDoc, userCtx) { throw({forbidden: \"drlab: replication blocked\"}); }"}' ;;
+unblock-couch-replication)	# refused documents are never retried: rebuild the secondary (in memory) and
+	# start a new replication to it, which refills it from the start (as after a restore)
+	stop_pidfile "$RUN/couch-secondary.pid"
+	start_couch $S.30 secondary
+	start_couch_replication "$(date +%s%N)" ;;
+pause-couch) kill -STOP "$(cat "$RUN/couch-$(couch_addr "$2" >/dev/null; echo "$2").pid")" ;;
+resume-couch) kill -CONT "$(cat "$RUN/couch-$(couch_addr "$2" >/dev/null; echo "$2").pid")" ;;
+restart-couch-replication)	# a new replication (new signature), as after restoring a target: refills it from seq 0
+	start_couch_replication "$(date +%s%N)" ;;
 s3-put) s3_put "$2" "$3" "${4:-}" ;;
 s3-rm) s3_rm "$2" "${3:-}" ;;
 ssh-hosts) cmd_ssh_hosts "${2:-64}" ;;
-*) echo "usage: $0 deps|up|down|status|load [SECONDS]|backup [TYPE]|demo BINARY|stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR|stop-standby|start-standby|rebuild-standby|s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]|ssh-hosts N" >&2; exit 2 ;;
+
+*) echo "usage: $0 deps|up|down|status|load [SECONDS]|backup [TYPE]|demo BINARY|stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR|stop-standby|start-standby|rebuild-standby|s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]|stop-couch SITE|start-couch SITE|pause-couch SITE|resume-couch SITE|block-couch-replication|unblock-couch-replication|restart-couch-replication|ssh-hosts N" >&2; exit 2 ;;
 esac

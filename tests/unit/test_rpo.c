@@ -86,6 +86,40 @@ test_rpo_stale_replica_and_judge(void **state)
 	assert_int_equal(rpo_judge(1, 0), OBS_UNKNOWN);
 }
 
+/* A store whose sources say rpo_headline "no" is judged and listed but does not decide the headline. */
+static void
+test_rpo_store_outside_headline(void **state)
+{
+	const long long now = 1000000000000LL;
+	struct status_store *st = status_store_create(0);
+	struct status_snapshot *snap;
+	struct rpo_result r;
+	const char *expected[] = { "postgres", NULL };
+	const char *with_es[] = { "postgres", "es", NULL };
+	struct observation *es = source("primary/es/repo", "es", "backup", "200000", now);
+
+	(void)state;
+	obs_add_field(es, "rpo_headline", "no");
+	status_store_post(st, source("secondary/pg/db", "postgres", "replica", "1", now));
+	status_store_post(st, es);
+	snap = status_store_snapshot(st);
+	rpo_evaluate(snap, expected, 900, now, 10000, &r);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.stores[1].store, "es");
+	assert_int_equal(r.stores[1].status, OBS_CRIT);	/* 2.3 days old against 15 min */
+	assert_false(r.stores[1].headline);
+	assert_true(r.stores[0].headline);
+	assert_int_equal(r.status, OBS_OK);
+	assert_int_equal(r.worst, 0);
+	/* configured into the headline (an expected store), it decides it */
+	rpo_evaluate(snap, with_es, 900, now, 10000, &r);
+	assert_true(r.stores[1].headline);
+	assert_int_equal(r.status, OBS_CRIT);
+	assert_int_equal(r.worst, 1);
+	status_snapshot_free(snap);
+	status_store_free(st);
+}
+
 static void
 test_rpo_empty(void **state)
 {
@@ -156,6 +190,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rpo_best_source_and_headline),
 		cmocka_unit_test(test_rpo_stale_replica_and_judge),
+		cmocka_unit_test(test_rpo_store_outside_headline),
 		cmocka_unit_test(test_rpo_empty),
 		cmocka_unit_test(test_pg_lsn_parse),
 		cmocka_unit_test(test_pg_standby_lag),

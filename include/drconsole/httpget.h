@@ -1,0 +1,38 @@
+/*
+ * httpget.h: one bounded HTTP GET with libcurl for the JSON probes (CouchDB,
+ * Elasticsearch). Every request has a total timeout (CURLOPT_TIMEOUT_MS,
+ * CURLOPT_NOSIGNAL so it is safe on worker threads), a body size cap, and
+ * optional credentials that go to libcurl only (CURLOPT_USERNAME/PASSWORD):
+ * they never appear in URLs, errors or logs. Error strings name the call
+ * and the URL: `GET http://127.0.20.30:15984/: Couldn't connect to server`.
+ */
+#ifndef DRCONSOLE_HTTPGET_H
+#define DRCONSOLE_HTTPGET_H
+
+#include <stddef.h>
+
+#define HTTPGET_MAX_BODY (8u * 1024u * 1024u)
+
+struct httpget_result {
+	long status;		/* HTTP status, 0 when no response */
+	char *body;		/* NUL-terminated (may hold NULs before len); NULL on failure */
+	size_t len;
+	char *error;		/* NULL on a completed exchange (any status) */
+	int timed_out;		/* the failure was the timeout */
+	long long elapsed_ms;
+};
+
+/* Call once from the main thread before workers start (idempotent). */
+void httpget_global_init(void);
+
+/*
+ * GET url within timeout_ms. user/password may be NULL. Always fills *res;
+ * release it with httpget_result_free.
+ */
+void httpget(const char *url, const char *user, const char *password,
+	     long long timeout_ms, struct httpget_result *res);
+void httpget_result_free(struct httpget_result *res);
+/* s percent-encoded for one URL path segment (unreserved characters kept); caller frees. */
+char *httpget_escape(const char *s);
+
+#endif

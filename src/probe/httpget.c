@@ -1,0 +1,134 @@
+/*
+ * httpget.c: bounded HTTP GET for the JSON probes.
+ *
+ * DESIGN: one easy handle per request (probes run every few seconds; the
+ * connection set-up is negligible next to the clarity of no shared state
+ * between worker threads). The body is capped so a misbehaving server
+ * cannot exhaust memory; the cap aborts the transfer with a clear error.
+ * Proxies from the environment are ignored: probes talk to the sites
+ * directly.
+ */
+#include "drconsole/httpget.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drconsole/strbuf.h"
+#include "drconsole/util.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void
+global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void
+httpget_global_init(void)
+{
+	pthread_once(&init_once, global_init);
+}
+
+struct sink {
+	struct strbuf sb;
+	int too_big;
+};
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t len = size * n;
+
+	if (s->sb.len + len > HTTPGET_MAX_BODY) {
+		s->too_big = 1;
+		return 0;	/* aborts the transfer */
+	}
+	strbuf_add(&s->sb, data, len);
+	return len;
+}
+
+void
+httpget(const char *url, const char *user, const char *password,
+	long long timeout_ms, struct httpget_result *res)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct sink sink = { STRBUF_INIT, 0 };
+	long long start = time_mono_ms();
+	CURLcode rc;
+	CURL *c;
+
+	memset(res, 0, sizeof *res);
+	httpget_global_init();
+	if (timeout_ms < 1)
+		timeout_ms = 1;
+	c = curl_easy_init();
+	if (c == NULL) {
+		res->error = xasprintf("GET %s: cannot create a libcurl handle", url);
+		return;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "drconsole/" DRCONSOLE_VERSION);
+	if (user != NULL && password != NULL) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+	}
+	rc = curl_easy_perform(c);
+	res->elapsed_ms = time_mono_ms() - start;
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
+		res->len = sink.sb.len;
+		res->body = sink.sb.buf != NULL ? strbuf_detach(&sink.sb) : xstrdup("");
+	} else if (sink.too_big) {
+		res->error = xasprintf("GET %s: response larger than %u bytes", url,
+				       HTTPGET_MAX_BODY);
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		res->timed_out = 1;
+		res->error = xasprintf("GET %s: no answer within %lld ms", url, timeout_ms);
+	} else {
+		res->error = xasprintf("GET %s: %s", url,
+				       errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+	}
+	strbuf_free(&sink.sb);
+	curl_easy_cleanup(c);
+}
+
+void
+httpget_result_free(struct httpget_result *res)
+{
+	free(res->body);
+	free(res->error);
+	memset(res, 0, sizeof *res);
+}
+
+char *
+httpget_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct strbuf sb = STRBUF_INIT;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			strbuf_putc(&sb, (char)*p);
+		} else {
+			strbuf_putc(&sb, '%');
+			strbuf_putc(&sb, hex[*p >> 4]);
+			strbuf_putc(&sb, hex[*p & 15]);
+		}
+	}
+	return strbuf_detach(&sb);
+}
