@@ -63,6 +63,7 @@ enum ui_layout_kind {
 #define UI_MIN_COLS 80
 #define UI_MIN_LINES 24
 #define UI_WIDE_COLS 120
+#define UI_ONE_LINE_HEADER_COLS 150
 
 struct ui_rect {
 	int y, x, h, w;

@@ -107,10 +107,6 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 		fputs("usage: drconsole [-c FILE] [--read-only | --drill | --dry-run] [--theme NAME]\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fputs("drconsole: the console needs a terminal; `drconsole status` prints one report\n", stderr);
-		return EXIT_USAGE;
-	}
 	if (app_load(&app, opts) != 0 || app.sites[0] == NULL || app.sites[1] == NULL) {
 		diag_print(&app.dl, stderr);
 		fputs("drconsole: fix the errors above (drconsole lint lists them all)\n", stderr);
@@ -121,6 +117,13 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 	if (theme == NULL) {
 		app_free(&app);
 		return rc;
+	}
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fputs("drconsole: the console needs a terminal; `drconsole status` prints one report\n", stderr);
+		ui_theme_free(theme);
+		app_free(&app);
+		return EXIT_USAGE;
 	}
 
 	memset(&uo, 0, sizeof uo);

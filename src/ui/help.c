@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "drconsole/duration.h"
+
 static const struct {
 	const char *keys, *what;
 } help_keys[] = {
@@ -16,7 +18,7 @@ static const struct {
 	{ "Tab  Left/Right  h/l", "switch between the primary and secondary panel" },
 	{ "1 / 2", "primary / secondary panel" },
 	{ "Enter", "detail of the selected host, database or backup" },
-	{ "/", "filter hosts and rows (Enter keeps it, Esc clears)" },
+	{ "/", "filter hosts and rows (Enter keeps, Esc clears)" },
 	{ "Esc", "clear the filter; close a view or dialog" },
 	{ "r", "refresh every probe now" },
 	{ "F", "failover runbook" },
@@ -50,8 +52,8 @@ ui_help_draw(struct ui *ui)
 		}
 		y++;
 	}
-	snprintf(iv, sizeof iv, "%llds", ui->interval_ms / 1000);
-	snprintf(line, sizeof line, "Every value shows its age; STALE: older than three refresh intervals (3 x %s).", iv);
+	duration_format(3 * ui->interval_ms, iv, sizeof iv);
+	snprintf(line, sizeof line, "Values show their age; STALE: older than 3 refresh intervals (%s).", iv);
 	if (y < h - 1)
 		ui_put(win, y++, 2, line, w - 4, ui_theme_attr(UI_dim));
 	if (ui->opts->mode == UI_MODE_READ_ONLY && y < h - 1) {
