@@ -72,7 +72,10 @@ rpo_text(const struct ui *ui, char *buf, size_t len, enum ui_shown *shown)
 		snprintf(buf, len, "RPO %s: exposure pending", obj);
 		*shown = UI_SHOWN_PENDING;
 	} else if (head->have_source) {
-		duration_format((long long)(head->exposure_s * 1000), exp, sizeof exp);
+		if (head->exposure_s < 60)
+			snprintf(exp, sizeof exp, "%.1fs", head->exposure_s < 0 ? 0.0 : head->exposure_s);
+		else
+			duration_format((long long)(head->exposure_s * 1000), exp, sizeof exp);
 		snprintf(buf, len, "RPO %s: exposure %s (%s)", obj, exp, head->store);
 		*shown = head->status == OBS_OK ? UI_SHOWN_OK : head->status == OBS_WARN
 			 ? UI_SHOWN_WARN : head->status == OBS_CRIT ? UI_SHOWN_CRIT : UI_SHOWN_UNKNOWN;
