@@ -310,7 +310,7 @@ draw_item(struct ui *ui, WINDOW *w, int y, int width, const struct ui_row *r, bo
 	ui_put(w, y, x, status, 9, selected ? (int)(base | A_BOLD) : ui_theme_attr(ui_shown_elem(shown)));
 	x += 10;
 	rest = width - 10 - 7;
-	subj_w = rest >= 70 ? 26 : rest >= 50 ? 20 : 15;
+	subj_w = rest * 2 / 5 < 15 ? 15 : rest * 2 / 5 > 30 ? 30 : rest * 2 / 5;
 	if (spark[0] != '\0' && rest - subj_w - state_w - value_w - 3 >= 12)
 		spark_w = 8;
 	ui_put(w, y, x, subject, subj_w, base);
