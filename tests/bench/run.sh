@@ -21,3 +21,5 @@ else
 		echo "  $cmd: $(( (e - s) / 5000000 )) ms per run (mean of 5)"
 	done
 fi
+echo "== console (first frame, idle CPU beside htop)"
+DRCONSOLE=$D tests/bench/console.sh
