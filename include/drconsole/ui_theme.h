@@ -90,7 +90,8 @@ int ui_elem_find(const char *name);
 /*
  * Where a theme lives. A value with '/' or ending in ".yml" is a path;
  * otherwise NAME.yml is searched in ./themes, $XDG_DATA_HOME/drconsole/themes
- * (default ~/.local/share), then DRCONSOLE_DATADIR/themes. Returns a malloc'd
+ * (default ~/.local/share), then $DRCONSOLE_DATADIR/themes (default: the
+ * installed data directory). Returns a malloc'd
  * path, or NULL with *err (malloc'd) listing where it looked.
  */
 char *ui_theme_find(const char *name_or_path, char **err);

@@ -84,7 +84,10 @@ ui_theme_find(const char *name_or_path, char **err)
 		dirs[1] = xasprintf("%s/drconsole/themes", xdg);
 	else if (home != NULL && *home != '\0')
 		dirs[1] = xasprintf("%s/.local/share/drconsole/themes", home);
-	dirs[2] = xstrdup(DRCONSOLE_DATADIR "/themes");
+	if (getenv("DRCONSOLE_DATADIR") != NULL && *getenv("DRCONSOLE_DATADIR") != '\0')
+		dirs[2] = xasprintf("%s/themes", getenv("DRCONSOLE_DATADIR"));
+	else
+		dirs[2] = xstrdup(DRCONSOLE_DATADIR "/themes");
 	for (size_t i = 0; i < ARRAY_LEN(dirs) && found == NULL; i++) {
 		char *p;
 

@@ -289,6 +289,28 @@ else
 	fail "log file"
 fi
 
+# ---- a crash restores the terminal before the message
+start 100 30 "$RUN"
+wait_for "Hosts 0/7" 5
+pid=$(pgrep -f -n -- "$D -c $CONF --log $LOG")
+if [ -n "$pid" ]; then
+	kill -SEGV "$pid"
+	if wait_for "__EXIT__" 10 && has "drconsole: crashed" && ! has "Hosts 0/7"; then
+		pass "SIGSEGV: terminal restored, then the message"
+	else
+		fail "SIGSEGV"
+	fi
+else
+	fail "SIGSEGV (no pid)"
+fi
+
+# ---- themes by name from $DRCONSOLE_DATADIR
+mkdir -p "$E2E_TMP/data/themes"
+cp themes/monochrome.yml "$E2E_TMP/data/themes/only-here.yml"
+start 100 30 "DRCONSOLE_DATADIR=$E2E_TMP/data $RUN --theme only-here"
+check "theme found by name in \$DRCONSOLE_DATADIR/themes" wait_for "Hosts 0/7" 5
+tm kill-session -t "$E2E_SESSION"
+
 # ---- input stays responsive while every PostgreSQL server hangs
 HANG_ADDR=127.$E2E_NET.99.7 HANG_PORT=$((25400 + E2E_NET))
 python3 -c '
