@@ -43,6 +43,17 @@ wait_for() {
 	return 1
 }
 
+# wait_re REGEX [SECONDS]: until a line matches the extended regular expression.
+wait_re() {
+	local re=$1 limit=${2:-5} end
+	end=$(( $(date +%s%N) + limit * 1000000000 ))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		screen | grep -qE -- "$re" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # wait_gone TEXT [SECONDS]: until no line contains TEXT.
 wait_gone() {
 	local text=$1 limit=${2:-5} end
