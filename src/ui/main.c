@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "drconsole/log.h"
@@ -33,6 +34,8 @@
 
 /* Probe worker threads: a hanging host holds one for at most its timeout. */
 #define UI_WORKERS 16
+/* How long quitting waits for running probes before it stops waiting. */
+#define UI_QUIT_WAIT_MS 1500
 
 static volatile sig_atomic_t curses_active;
 static int saved_stderr = -1;
@@ -422,6 +425,63 @@ start_curses(struct ui *ui)
 	ui_theme_apply(ui->opts->theme, ui->color);
 }
 
+/* scheduler_free on a helper thread, so quitting waits at most wait_ms for probes. */
+struct closer {
+	struct scheduler *sched;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	bool done;
+};
+
+static void *
+closer_main(void *arg)
+{
+	struct closer *c = arg;
+
+	scheduler_free(c->sched);
+	pthread_mutex_lock(&c->lock);
+	c->done = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* True when the scheduler stopped (and was freed) within wait_ms. */
+static bool
+stop_scheduler(struct scheduler *sched, int wait_ms)
+{
+	static struct closer c;		/* outlives this call if the thread does */
+	struct timespec until;
+	pthread_t t;
+	bool done;
+
+	c.sched = sched;
+	c.done = false;
+	pthread_mutex_init(&c.lock, NULL);
+	pthread_cond_init(&c.cv, NULL);
+	if (pthread_create(&t, NULL, closer_main, &c) != 0) {
+		scheduler_free(sched);
+		return true;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c.lock);
+	while (!c.done && pthread_cond_timedwait(&c.cv, &c.lock, &until) == 0)
+		;
+	done = c.done;
+	pthread_mutex_unlock(&c.lock);
+	if (done)
+		pthread_join(t, NULL);
+	else
+		pthread_detach(t);
+	return done;
+}
+
 static void
 ui_fatal_hook(void)
 {
@@ -541,7 +601,13 @@ ui_run(struct app *app, const struct ui_options *opts)
 	restore_terminal();
 	fatal_set_hook(NULL);
 	log_msg(LOG_INFO, "console closed");
-	scheduler_free(ui.sched);
+	if (!stop_scheduler(ui.sched, UI_QUIT_WAIT_MS)) {
+		/* a probe is stuck in its timeout: do not make the operator wait for it */
+		log_msg(LOG_INFO, "probes still running after %d ms; exiting without waiting",
+			UI_QUIT_WAIT_MS);
+		log_close();
+		exit(EXIT_OK);
+	}
 	for (int i = 0; i < 2; i++)
 		ui_panel_free(&ui.panels[i]);
 	status_snapshot_free(ui.snap);

@@ -358,6 +358,13 @@ if wait_for "/" 1 && wait_for "Enter keeps" 1; then
 else
 	fail "keys during the hang"
 fi
+t0=$(date +%s%N)
+keys Escape q
+if wait_for "__EXIT__ 0" 5; then
+	pass "q returns the shell in $(( ($(date +%s%N) - t0) / 1000000 )) ms though probes still hang"
+else
+	fail "q during the hang"
+fi
 tm kill-session -t "$E2E_SESSION"
 kill "$hang_pid" 2>/dev/null
 wait "$hang_pid" 2>/dev/null
