@@ -108,5 +108,7 @@ void ui_theme_free(struct ui_theme *t);
 void ui_theme_apply(const struct ui_theme *t, bool use_color);
 /* The curses attributes (colour pair included) of an element. */
 int ui_theme_attr(enum ui_elem e);
+/* A state element as a badge on the header line (black on the state's colour). */
+int ui_theme_attr_over_header(enum ui_elem e);
 
 #endif

@@ -119,7 +119,7 @@ draw_header(struct ui *ui)
 		char word[32];
 
 		snprintf(word, sizeof word, "%s %s", ui_shown_symbol(rs, ui->utf8), ui_shown_word(rs));
-		x += ui_put(w, y2, x, word, cols - x, ui_theme_attr(ui_shown_elem(rs)) | A_BOLD);
+		x += ui_put(w, y2, x, word, cols - x, ui_theme_attr_over_header(ui_shown_elem(rs)) | A_BOLD);
 	}
 	x += 3;
 	ui_put(w, y2, x, rto, cols - x, hattr);

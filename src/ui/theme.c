@@ -35,6 +35,8 @@ static const char *const elem_helps[] = {
 };
 
 static int elem_attr[UI_ELEM_COUNT];
+/* State words drawn on the header line (the RPO status), as badges. */
+static int over_header[UI_ELEM_COUNT];
 
 const char *
 ui_elem_name(enum ui_elem e)
@@ -407,6 +409,26 @@ ui_theme_apply(const struct ui_theme *t, bool use_color)
 		if (init_pair((short)(i + 1), fg, bg) == OK)
 			elem_attr[i] |= (int)COLOR_PAIR(i + 1);
 	}
+	for (int i = 0; i < UI_ELEM_COUNT; i++) {
+		const struct ui_style *s = &t->elems[i];
+		/* a small badge: black on the state's colour, readable on any header */
+		short bg = c256 && s->fg256 >= 0 ? s->fg256 : s->fg;
+		short fg = c256 ? 16 : COLOR_BLACK;
+		int pair = UI_ELEM_COUNT + 1 + i;
+
+		over_header[i] = elem_attr[i];
+		/* a state without a colour of its own (monochrome) keeps its attributes */
+		if (!use_color || i < UI_ok || i > UI_stale || pair >= COLOR_PAIRS || bg < 0)
+			continue;
+		if (init_pair((short)pair, fg, bg) == OK)
+			over_header[i] = curses_attrs(s->attrs & ~UI_A_REVERSE) | (int)COLOR_PAIR(pair);
+	}
+}
+
+int
+ui_theme_attr_over_header(enum ui_elem e)
+{
+	return (unsigned)e < UI_ELEM_COUNT ? over_header[e] : (int)A_NORMAL;
 }
 
 int
