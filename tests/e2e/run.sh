@@ -311,6 +311,53 @@ start 100 30 "DRCONSOLE_DATADIR=$E2E_TMP/data $RUN --theme only-here"
 check "theme found by name in \$DRCONSOLE_DATADIR/themes" wait_for "Hosts 0/7" 5
 tm kill-session -t "$E2E_SESSION"
 
+# ---- remote text is sanitised: a server's error message carrying escape
+# sequences (window title, colours) reaches the screen as plain text only
+EVIL_ADDR=127.$E2E_NET.99.8 EVIL_PORT=$((25500 + E2E_NET))
+python3 -c '
+import socket, struct, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(16)
+msg = b"evil\x1b]0;pwned\x07\x1b[5;31mRED\x1b[0m\x1b[2J done"
+body = b"SFATAL\x00C28000\x00M" + msg + b"\x00\x00"
+while True:
+    c, _ = s.accept()
+    try:
+        n = struct.unpack("!I", c.recv(4))[0]; c.recv(n - 4)
+        c.sendall(b"E" + struct.pack("!I", len(body) + 4) + body)
+    except Exception:
+        pass
+    c.close()
+' "$EVIL_ADDR" "$EVIL_PORT" </dev/null >/dev/null 2>&1 &
+evil_pid=$!
+for _ in $(seq 50); do
+	python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.2).close()' \
+		"$EVIL_ADDR" "$EVIL_PORT" 2>/dev/null && break
+	sleep 0.1
+done
+mkdir -p "$E2E_TMP/evil"
+cp -r "$FIX/envs/production" "$FIX/envs/backup-production" "$E2E_TMP/evil/"
+sed -i "s/^10\.1\.0\.20 /$EVIL_ADDR /; s/=10\.1\.0\.20\b/=$EVIL_ADDR/g" "$E2E_TMP/evil/production/inventory.ini"
+sed -i "s/10\.1\.0\.20/$EVIL_ADDR/g" "$E2E_TMP/evil/backup-production/inventory.ini"
+ENV_P=$E2E_TMP/evil/production ENV_S=$E2E_TMP/evil/backup-production \
+	mkconf "$E2E_TMP/evil.yml" "postgres: { user: drconsole_monitor, sslmode: disable, port: $EVIL_PORT, connect_timeout: 2s }" \
+	"refresh: 10s" "probe_timeout: 3s"
+start 140 40 "$D -c $E2E_TMP/evil.yml --log $LOG"
+if wait_for "Hosts 0/7" 5 && wait_re "CRIT +$EVIL_ADDR" 5; then
+	keys g Enter
+	if wait_for "evilRED done" 3 && [ "$(tm display-message -p -t "$E2E_SESSION" '#{pane_title}')" != pwned ] &&
+	   ! screen -e | grep -q $'\e\[5;31m'; then
+		pass "escape sequences in a server's error message are removed before drawing"
+	else
+		fail "sanitising remote text (title: $(tm display-message -p -t "$E2E_SESSION" '#{pane_title}'))"
+	fi
+else
+	fail "sanitising: no error row from the fake server"
+fi
+tm kill-session -t "$E2E_SESSION"
+kill "$evil_pid" 2>/dev/null
+wait "$evil_pid" 2>/dev/null
+
 # ---- input stays responsive while every PostgreSQL server hangs
 HANG_ADDR=127.$E2E_NET.99.7 HANG_PORT=$((25400 + E2E_NET))
 python3 -c '
