@@ -177,6 +177,14 @@ rebuild_rows(struct ui *ui)
 	ui->dirty |= UI_DIRTY_PANELS | UI_DIRTY_HEADER;
 }
 
+/* The RPO headline now: a backup's age and a silent replica's exposure grow with time. */
+static void
+update_rpo(struct ui *ui)
+{
+	rpo_evaluate(ui->snap, probes_rpo_stores(ui->app->sites), (double)ui->app->cfg.rpo_ms / 1000.0,
+		     time_wall_ms(), ui->interval_ms, &ui->rpo);
+}
+
 /* A new snapshot of the store: rows, RPO headline. */
 static void
 take_snapshot(struct ui *ui)
@@ -185,8 +193,7 @@ take_snapshot(struct ui *ui)
 	bool any_pending = false;
 
 	ui->snap = status_store_snapshot(ui->store);
-	rpo_evaluate(ui->snap, probes_rpo_stores(ui->app->sites), (double)ui->app->cfg.rpo_ms / 1000.0,
-		     time_wall_ms(), ui->interval_ms, &ui->rpo);
+	update_rpo(ui);
 	for (size_t i = 0; i < ui->snap->n; i++) {
 		const struct observation *o = ui->snap->items[i];
 
@@ -505,7 +512,8 @@ ui_run(struct app *app, const struct ui_options *opts)
 	ui.panels[0].role = SITE_PRIMARY;
 	ui.panels[1].role = SITE_SECONDARY;
 	ui.panels[0].sel = ui.panels[1].sel = -1;
-	setlocale(LC_ALL, "");
+	/* only the character type: numbers keep the C locale's decimal point */
+	setlocale(LC_CTYPE, "");
 	ui.utf8 = ui_text_width("→") == 1 && MB_CUR_MAX > 1;
 
 	if (pipe(sig_pipe) != 0) {
@@ -569,9 +577,12 @@ ui_run(struct app *app, const struct ui_options *opts)
 			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
 			break;
 		}
-		if (rc == 0 || time_wall_ms() / 1000 != now / 1000)
+		if (rc == 0 || time_wall_ms() / 1000 != now / 1000) {
+			/* a new second: clock, ages, the RPO exposure */
+			update_rpo(&ui);
 			ui.dirty |= UI_DIRTY_HEADER | UI_DIRTY_PANELS | UI_DIRTY_FOOTER |
 				    (ui.view == UI_VIEW_DETAIL ? UI_DIRTY_OVERLAY : 0);
+		}
 		if (rc > 0 && (pfd[2].revents & POLLIN)) {
 			unsigned char b;
 
