@@ -358,6 +358,54 @@ tm kill-session -t "$E2E_SESSION"
 kill "$evil_pid" 2>/dev/null
 wait "$evil_pid" 2>/dev/null
 
+# ---- STALE: a server that answers once (an error) and then hangs; with a
+# 1 s refresh and a 10 s timeout the row has no newer result after 3 s
+STALE_ADDR=127.$E2E_NET.99.9 STALE_PORT=$((25600 + E2E_NET))
+python3 -c '
+import socket, struct, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(16)
+body = b"SFATAL\x00C28000\x00Mfirst and last answer\x00\x00"
+held, answered = [], 0
+while True:
+    c, _ = s.accept()
+    try:
+        c.settimeout(2)
+        head = c.recv(4)
+        if len(head) < 4:
+            c.close(); continue            # a readiness probe
+        n = struct.unpack("!I", head)[0]; c.recv(n - 4)
+    except Exception:
+        c.close(); continue
+    if answered == 0:
+        c.sendall(b"E" + struct.pack("!I", len(body) + 4) + body); c.close(); answered = 1
+    else:
+        held.append(c)                     # never answer again
+' "$STALE_ADDR" "$STALE_PORT" </dev/null >/dev/null 2>&1 &
+stale_pid=$!
+for _ in $(seq 50); do
+	python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.2).close()' \
+		"$STALE_ADDR" "$STALE_PORT" 2>/dev/null && break
+	sleep 0.1
+done
+mkdir -p "$E2E_TMP/stale"
+cp -r "$FIX/envs/production" "$FIX/envs/backup-production" "$E2E_TMP/stale/"
+sed -i "s/^10\.1\.0\.20 /$STALE_ADDR /; s/=10\.1\.0\.20\b/=$STALE_ADDR/g" "$E2E_TMP/stale/production/inventory.ini"
+sed -i "s/10\.1\.0\.20/$STALE_ADDR/g; s/^10\.2\.0\.20 /$STALE_ADDR /; s/=10\.2\.0\.20\b/=$STALE_ADDR/g" \
+	"$E2E_TMP/stale/backup-production/inventory.ini"
+ENV_P=$E2E_TMP/stale/production ENV_S=$E2E_TMP/stale/backup-production \
+	mkconf "$E2E_TMP/stale.yml" "postgres: { user: drconsole_monitor, sslmode: disable, port: $STALE_PORT, connect_timeout: 10s }" \
+	"refresh: 1s" "probe_timeout: 10s"
+start 140 40 "$D -c $E2E_TMP/stale.yml --log $LOG"
+if wait_re "✖ CRIT +$STALE_ADDR " 5 && wait_re "◷ STALE +$STALE_ADDR .* [3-9]s │" 6; then
+	pass "a value older than three refresh intervals is STALE, with its age"
+else
+	fail "STALE"
+fi
+tm kill-session -t "$E2E_SESSION"
+kill "$stale_pid" 2>/dev/null
+wait "$stale_pid" 2>/dev/null
+
 # ---- input stays responsive while every PostgreSQL server hangs
 HANG_ADDR=127.$E2E_NET.99.7 HANG_PORT=$((25400 + E2E_NET))
 python3 -c '
