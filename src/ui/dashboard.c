@@ -173,6 +173,9 @@ draw_message(struct ui *ui)
 	} else if (ui->filter[0] != '\0') {
 		snprintf(buf, sizeof buf, "filter /%s  (Esc clears)", ui->filter);
 		ui_put(w, 0, 1, buf, cols - 2, ui_theme_attr(UI_filter));
+	} else if (ui->opts->mode == UI_MODE_READ_ONLY) {
+		snprintf(buf, sizeof buf, "read-only: %s; F/R/B are disabled", ui->opts->read_only_reason);
+		ui_put(w, 0, 1, buf, cols - 2, ui_theme_attr(UI_disabled));
 	} else if (ui->app->dl.errors + ui->app->dl.warnings > 0) {
 		snprintf(buf, sizeof buf, "%zu configuration error%s, %zu warning%s: drconsole lint lists them",
 			 ui->app->dl.errors, ui->app->dl.errors == 1 ? "" : "s",

@@ -191,8 +191,9 @@ check "q quits from 80x24" wait_for "__EXIT__ 0" 10
 
 # ---- read-only: F/R/B disabled with the reason, pressing them does nothing
 start 120 30 "$RUN --read-only"
-if wait_for "READ-ONLY" 5 && has "fail-back (read-only)"; then
-	pass "read-only: badge, runbook keys shown disabled"
+if wait_for "READ-ONLY" 5 && has "fail-back (read-only)" &&
+   has "read-only: started with --read-only; F/R/B are disabled"; then
+	pass "read-only: badge, runbook keys shown disabled with the reason"
 else
 	fail "read-only footer"
 fi
@@ -206,6 +207,18 @@ keys B
 check "read-only: B refused too" wait_for "(Fail-back refused)" 2
 keys q
 wait_for "__EXIT__" 10 >/dev/null
+
+mkconf "$E2E_TMP/ro.yml" "postgres: { user: drconsole_monitor, sslmode: disable, connect_timeout: 2s }" \
+	"read_only: true"
+start 120 30 "$D -c $E2E_TMP/ro.yml --log $LOG"
+wait_for "READ-ONLY" 5
+keys R
+if wait_for "read-only: read_only: true in $E2E_TMP/ro.yml (Restore refused)" 2 && ! has "choose a runbook"; then
+	pass "read_only: true in the config: R refused, the file named"
+else
+	fail "config read-only"
+fi
+tm kill-session -t "$E2E_SESSION"
 
 # ---- modes
 start 120 30 "$RUN --drill"
