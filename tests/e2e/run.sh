@@ -189,6 +189,22 @@ check "Esc closes the picker" wait_gone "choose a runbook" 2
 keys q
 check "q quits from 80x24" wait_for "__EXIT__ 0" 10
 
+# ---- scrolling a production-sized host list (69 hosts per site)
+start 100 30 "$D -c $ROOT/tests/bench/drconsole.yml --log $LOG"
+if wait_for "Hosts 0/69 up" 5 && has "↓ more" && ! has "↑ more"; then
+	keys NPage
+	if wait_for "↑ more" 2; then pass "PgDn scrolls a long host list"; else fail "PgDn"; fi
+	keys G
+	if wait_gone "↓ more" 2 && ! has "PostgreSQL"; then pass "G: the last row"; else fail "G"; fi
+	keys g
+	if wait_for "PostgreSQL" 2 && ! has "↑ more"; then pass "g: back to the top"; else fail "g"; fi
+	keys j j k
+	if has "PostgreSQL"; then pass "j/k move without scrolling away"; else fail "j/k"; fi
+else
+	fail "long host list"
+fi
+tm kill-session -t "$E2E_SESSION"
+
 # ---- read-only: F/R/B disabled with the reason, pressing them does nothing
 start 120 30 "$RUN --read-only"
 if wait_for "READ-ONLY" 5 && has "fail-back (read-only)" &&
