@@ -328,13 +328,8 @@ draw_item(struct ui *ui, WINDOW *w, int y, int width, const struct ui_row *r, bo
 	}
 	if (x < width - 7)
 		ui_put(w, y, x, msg, width - 7 - x, selected ? base : ui_theme_attr(UI_dim));
-	{
-		char a[32];
-
-		snprintf(a, sizeof a, "%6.6s", age);
-		ui_put(w, y, width - 6, a, 6, selected ? base : ui_theme_attr(shown == UI_SHOWN_STALE
-			? UI_stale : UI_dim));
-	}
+	ui_put_right(w, y, width, age, selected ? base : ui_theme_attr(shown == UI_SHOWN_STALE
+		     ? UI_stale : UI_dim));
 }
 
 void

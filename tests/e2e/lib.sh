@@ -23,9 +23,16 @@ e2e_cleanup() {
 start() {
 	local w=$1 h=$2
 	shift 2
+	# a session that outlives the test sessions, so killing one never takes
+	# the server down while the next one starts
+	tm has-session -t keepalive 2>/dev/null || tm new-session -d -s keepalive -x 80 -y 24 "sleep 3600"
 	tm kill-session -t "$E2E_SESSION" >/dev/null 2>&1
-	tm new-session -d -s "$E2E_SESSION" -x "$w" -y "$h" \
-		"cd '$PWD' && $*; echo __EXIT__ \$?; sleep 120"
+	for _ in 1 2 3 4 5; do
+		tm new-session -d -s "$E2E_SESSION" -x "$w" -y "$h" \
+			"cd '$PWD' && $*; echo __EXIT__ \$?; sleep 120" && return 0
+		sleep 0.2
+	done
+	return 1
 }
 
 screen() { tm capture-pane -p -t "$E2E_SESSION" "$@"; }
