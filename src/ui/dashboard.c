@@ -250,13 +250,14 @@ ui_panel_body_height(const struct ui *ui)
 /* One observation, host or backup row in columns. */
 static void
 draw_item(struct ui *ui, WINDOW *w, int y, int width, const struct ui_row *r, bool selected,
-	  const struct site *site)
+	  bool focused, const struct site *site)
 {
 	const struct observation *o = r->obs;
 	enum ui_shown shown;
 	char status[32], value[48] = "", age[24], spark[64] = "";
 	const char *subject, *state, *msg = "";
-	int x = 1, base = ui_theme_attr(selected ? UI_selection : UI_normal);
+	/* the other panel's selection stays visible, quieter */
+	int x = 1, base = ui_theme_attr(!selected ? UI_normal : focused ? UI_selection : UI_tab);
 	int subj_w, state_w = 11, value_w = 9, spark_w = 0, rest;
 	const struct site_backup *b = NULL;
 
@@ -364,7 +365,7 @@ ui_panel_draw(struct ui *ui, int which, WINDOW *w, bool focused)
 			ui_put(w, y, 2, r->text, wd - 3, ui_theme_attr(UI_dim) | A_BOLD);
 			break;
 		case UI_ROW_ITEM:
-			draw_item(ui, w, y, wd - 2, r, focused && p->top + i == p->sel, s);
+			draw_item(ui, w, y, wd - 2, r, p->top + i == p->sel, focused, s);
 			break;
 		}
 	}
