@@ -12,6 +12,7 @@
 #include "drconsole/util.h"
 
 extern const struct cli_command cmd_inventory;
+extern const struct cli_command cmd_console;
 extern const struct cli_command cmd_lint;
 extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_check;
@@ -29,6 +30,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_run,
 	&cmd_runs,
 	&cmd_report,
+	&cmd_console,
 	NULL,
 };
 

@@ -68,3 +68,6 @@ ssh_bench
 
 echo "== runbook: 20 steps over kept sessions vs plain ssh (target: <= half)"
 tests/bench/runbook.sh
+
+echo "== console (first frame, idle CPU beside htop)"
+DRCONSOLE=$D tests/bench/console.sh

@@ -1,0 +1,168 @@
+/*
+ * ui.h: the console (src/ui/, the only code that uses ncurses).
+ *
+ * One thread: ui_run owns the terminal, runs the probe scheduler (workers
+ * post to the status store) and poll()s stdin, the store's self-pipe, a
+ * signal pipe and a one-second timer. On a wake-up it takes a snapshot of
+ * the store and rebuilds the rows of both site panels; drawing reads that
+ * state and never changes it, through dirty flags, wnoutrefresh on each
+ * window and one doupdate.
+ *
+ * Files: main.c (loop, signals, terminal safety), layout.c (geometry),
+ * dashboard.c (header, tabs, footer, message line), site_panel.c (rows of
+ * one site grouped by probe), host_list.c (host rows by group), detail.c,
+ * help.c, dialog.c, draw.c (clipped text, symbols), theme.c.
+ *
+ * Observations are drawn generically by probe name, subject, state,
+ * value/unit, age and fields, so a new probe shows up without UI changes.
+ */
+#ifndef DRCONSOLE_UI_H
+#define DRCONSOLE_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "drconsole/app.h"
+#include "drconsole/rpo.h"
+#include "drconsole/scheduler.h"
+#include "drconsole/status.h"
+#include "drconsole/ui_theme.h"
+
+enum ui_mode {
+	UI_MODE_LIVE,
+	UI_MODE_DRILL,
+	UI_MODE_DRY_RUN,
+	UI_MODE_READ_ONLY,
+};
+
+struct ui_options {
+	const struct ui_theme *theme;
+	enum ui_mode mode;
+	const char *read_only_reason;	/* shown when F/R/B are refused */
+	bool no_color;			/* NO_COLOR is set */
+	const char *log_path;		/* fd 2 goes here while curses is active */
+	bool exit_after_first_frame;	/* bench: quit once the first full frame is out */
+	long long start_mono_ms;	/* when the process started work (for the bench) */
+	char **runbook_names;		/* "name (file)" of each configured runbook */
+	size_t n_runbooks;
+	/* Hook: true while a runbook run is active, so q asks first (none yet). */
+	bool (*run_active)(void);
+};
+
+/* Open the console; returns an exit status. Needs a terminal on stdin/stdout. */
+int ui_run(struct app *app, const struct ui_options *opts);
+
+/* ---- layout.c: geometry only, no curses ---- */
+
+enum ui_layout_kind {
+	UI_LAYOUT_WIDE,		/* >= 120 columns: panels side by side */
+	UI_LAYOUT_TABS,		/* 80x24 up to 119 columns: one panel, tabs */
+	UI_LAYOUT_TOO_SMALL,	/* below 80x24 */
+};
+
+#define UI_MIN_COLS 80
+#define UI_MIN_LINES 24
+#define UI_WIDE_COLS 120
+#define UI_ONE_LINE_HEADER_COLS 150
+
+struct ui_rect {
+	int y, x, h, w;
+};
+
+struct ui_layout {
+	enum ui_layout_kind kind;
+	int cols, lines;
+	struct ui_rect header;
+	struct ui_rect tabs;		/* h == 0 when side by side */
+	struct ui_rect panel[2];	/* in tabs, both the same rect */
+	struct ui_rect message;
+	struct ui_rect footer;
+};
+
+void ui_layout_compute(struct ui_layout *l, int cols, int lines);
+
+/* ---- site_panel.c / host_list.c: rows of a panel, no curses ---- */
+
+enum ui_row_kind {
+	UI_ROW_SECTION,		/* "PostgreSQL", "Hosts 3/8 up" */
+	UI_ROW_GROUP,		/* a host group inside Hosts */
+	UI_ROW_ITEM,		/* selectable */
+};
+
+enum ui_section {
+	UI_SEC_PG,
+	UI_SEC_BACKUPS,
+	UI_SEC_COUCH,
+	UI_SEC_ES,
+	UI_SEC_OTHER,		/* probes the console does not know by name */
+	UI_SEC_HOSTS,
+	UI_SEC_COUNT,
+};
+
+struct ui_row {
+	enum ui_row_kind kind;
+	enum ui_section section;
+	char text[96];				/* section or group title */
+	const struct observation *obs;		/* borrowed from the snapshot; may be NULL */
+	const struct site_host *host;		/* a host from the site model; may be NULL */
+	int backup;				/* enum backup_store from the model, or -1 */
+	char key[256];				/* stable id for keeping the selection */
+};
+
+struct ui_panel {
+	enum site_role role;
+	struct ui_row *rows;
+	size_t n, cap;
+	int sel;			/* index of the selected row (an item), -1 none */
+	int top;			/* first row shown */
+	char sel_key[256];
+	size_t n_items;
+};
+
+/*
+ * Rebuild the rows of p from snap (observations of p->role) and the site
+ * model, keeping only items matching filter (case-insensitive substring of
+ * subject, state, probe, group, address or message; NULL or "" = all).
+ * The selection follows its key.
+ */
+void ui_panel_build(struct ui_panel *p, const struct status_snapshot *snap,
+		    const struct site *site, const char *filter);
+void ui_panel_free(struct ui_panel *p);
+/* Move the selection by delta items (clamped), keeping it visible in height rows. */
+void ui_panel_move(struct ui_panel *p, int delta, int height);
+void ui_panel_home(struct ui_panel *p, bool end, int height);
+const char *ui_section_title(enum ui_section s);
+enum ui_section ui_section_of_probe(const char *probe);
+/* host_list.c: append the Hosts section (observed hosts and model hosts). */
+void ui_host_list_build(struct ui_panel *p, const struct status_snapshot *snap,
+			const struct site *site, const char *filter);
+/* Does the row match the filter? */
+bool ui_row_matches(const struct ui_row *r, const char *filter);
+/* The site host an observation is about (by subject or key suffix), or NULL. */
+const struct site_host *ui_host_of_obs(const struct site *site, const struct observation *o);
+
+/* ---- status words and ages, no curses ---- */
+
+enum ui_shown {
+	UI_SHOWN_PENDING,
+	UI_SHOWN_OK,
+	UI_SHOWN_WARN,
+	UI_SHOWN_CRIT,
+	UI_SHOWN_UNKNOWN,
+	UI_SHOWN_STALE,
+	UI_SHOWN_DISABLED,
+};
+
+/* What a row shows: STALE when observed more than three intervals ago. */
+enum ui_shown ui_shown_of(const struct observation *o, long long now_ms, long long interval_ms);
+const char *ui_shown_word(enum ui_shown s);		/* "OK", "STALE", ... */
+const char *ui_shown_symbol(enum ui_shown s, bool utf8);
+enum ui_elem ui_shown_elem(enum ui_shown s);
+/* A value with its unit for display ("0.8s", "12kB", "3ms"); "" when none. */
+void ui_format_value(const struct observation *o, char *buf, size_t len);
+/* An age in whole seconds or coarser ("0s", "42s", "6h12m"). */
+void ui_format_age(long long ms, char *buf, size_t len);
+/* Sparkline of values into buf (UTF-8 blocks or ASCII); at most width cells. */
+void ui_sparkline(const double *v, size_t n, bool utf8, char *buf, size_t len, int width);
+
+#endif

@@ -1,0 +1,630 @@
+/*
+ * main.c: the console's main loop and terminal safety.
+ *
+ * DESIGN: one thread owns the terminal. It starts the probe scheduler
+ * (workers never touch curses; the signals the loop cares about are blocked
+ * in them, so they interrupt this thread's poll) and then poll()s stdin, the
+ * status store's self-pipe, a signal self-pipe and a timer at the next
+ * second boundary (ages and the clock). A store wake-up takes a snapshot and
+ * rebuilds the panel rows; drawing happens once per loop for whatever is
+ * dirty, each window wnoutrefresh'd and one doupdate.
+ *
+ * While curses is active nothing may write to the terminal behind its back:
+ * the log goes to its file and fd 2 itself is pointed at the log, so even a
+ * library's stray fprintf(stderr) lands there. fatal() and crash signals
+ * restore the terminal (endwin, fd 2 back) before printing; SIGTERM, SIGHUP
+ * and SIGINT quit cleanly through the signal pipe.
+ */
+#include "ui_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "drconsole/log.h"
+#include "drconsole/probes.h"
+
+/* Probe worker threads: a hanging host holds one for at most its timeout. */
+#define UI_WORKERS 16
+/* How long quitting waits for running probes before it stops waiting. */
+#define UI_QUIT_WAIT_MS 1500
+
+static volatile sig_atomic_t curses_active;
+static int saved_stderr = -1;
+static int sig_pipe[2] = { -1, -1 };
+
+/* Give the terminal back: endwin and the real stderr. Safe to call twice. */
+static void
+restore_terminal(void)
+{
+	if (curses_active) {
+		curses_active = 0;
+		endwin();
+	}
+	if (saved_stderr >= 0) {
+		dup2(saved_stderr, STDERR_FILENO);
+		close(saved_stderr);
+		saved_stderr = -1;
+	}
+}
+
+static void
+crash_handler(int sig)
+{
+	static const char msg[] = "drconsole: crashed (fatal signal); the terminal was restored\n";
+	ssize_t r;
+
+	restore_terminal();
+	r = write(STDERR_FILENO, msg, sizeof msg - 1);
+	(void)r;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+quit_handler(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+	ssize_t r = write(sig_pipe[1], &b, 1);
+
+	(void)r;
+	errno = saved;
+}
+
+static void
+install_signals(void)
+{
+	static const int crash[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
+	static const int quit[] = { SIGTERM, SIGHUP, SIGINT };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = crash_handler;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	for (size_t i = 0; i < ARRAY_LEN(crash); i++)
+		sigaction(crash[i], &sa, NULL);
+	sa.sa_handler = quit_handler;
+	sa.sa_flags = 0;
+	for (size_t i = 0; i < ARRAY_LEN(quit); i++)
+		sigaction(quit[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Point fd 2 at the log file (or /dev/null) while curses is active. */
+static void
+divert_stderr(const char *log_path)
+{
+	int fd = -1;
+
+	if (log_path != NULL)
+		fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static void
+delete_windows(struct ui *ui)
+{
+	WINDOW **ws[] = { &ui->win_header, &ui->win_tabs, &ui->win_panel[0], &ui->win_panel[1],
+			  &ui->win_msg, &ui->win_footer, &ui->win_overlay };
+
+	for (size_t i = 0; i < ARRAY_LEN(ws); i++) {
+		if (*ws[i] != NULL)
+			delwin(*ws[i]);
+		*ws[i] = NULL;
+	}
+}
+
+static WINDOW *
+make_window(const struct ui_rect *r, enum ui_elem bg)
+{
+	WINDOW *w;
+
+	if (r->h <= 0 || r->w <= 0)
+		return NULL;
+	w = newwin(r->h, r->w, r->y, r->x);
+	if (w != NULL)
+		wbkgd(w, (chtype)ui_theme_attr(bg));
+	return w;
+}
+
+static void
+relayout(struct ui *ui)
+{
+	int lines, cols;
+
+	getmaxyx(stdscr, lines, cols);
+	delete_windows(ui);
+	ui_layout_compute(&ui->lay, cols, lines);
+	wbkgd(stdscr, (chtype)ui_theme_attr(UI_normal));
+	werase(stdscr);
+	wnoutrefresh(stdscr);
+	if (ui->lay.kind == UI_LAYOUT_TOO_SMALL)
+		return;
+	ui->win_header = make_window(&ui->lay.header, UI_header);
+	ui->win_tabs = make_window(&ui->lay.tabs, UI_normal);
+	ui->win_panel[0] = make_window(&ui->lay.panel[0], UI_normal);
+	if (ui->lay.kind == UI_LAYOUT_WIDE)
+		ui->win_panel[1] = make_window(&ui->lay.panel[1], UI_normal);
+	ui->win_msg = make_window(&ui->lay.message, UI_normal);
+	ui->win_footer = make_window(&ui->lay.footer, UI_normal);
+	for (int i = 0; i < 2; i++)
+		ui_panel_move(&ui->panels[i], 0, ui_panel_body_height(ui));
+}
+
+static void
+rebuild_rows(struct ui *ui)
+{
+	for (int i = 0; i < 2; i++)
+		ui_panel_build(&ui->panels[i], ui->snap, ui->app->sites[ui->panels[i].role], ui->filter);
+	for (int i = 0; i < 2; i++)
+		ui_panel_move(&ui->panels[i], 0, ui_panel_body_height(ui));
+	ui->dirty |= UI_DIRTY_PANELS | UI_DIRTY_HEADER;
+}
+
+/* The RPO headline now: a backup's age and a silent replica's exposure grow with time. */
+static void
+update_rpo(struct ui *ui)
+{
+	rpo_evaluate(ui->snap, probes_rpo_stores(ui->app->sites), (double)ui->app->cfg.rpo_ms / 1000.0,
+		     time_wall_ms(), ui->interval_ms, &ui->rpo);
+}
+
+/* A new snapshot of the store: rows, RPO headline. */
+static void
+take_snapshot(struct ui *ui)
+{
+	struct status_snapshot *old = ui->snap;
+	bool any_pending = false;
+
+	ui->snap = status_store_snapshot(ui->store);
+	update_rpo(ui);
+	for (size_t i = 0; i < ui->snap->n; i++) {
+		const struct observation *o = ui->snap->items[i];
+
+		if (o->status == OBS_PENDING)
+			any_pending = true;
+		else if (o->observed_at_ms > ui->last_post_ms)
+			ui->last_post_ms = o->observed_at_ms;	/* the newest result */
+	}
+	ui->rpo_pending = any_pending && ui->rpo.worst >= 0 &&
+			  ui->rpo.stores[ui->rpo.worst].sources_seen == 0;
+	rebuild_rows(ui);
+	status_snapshot_free(old);
+}
+
+static void
+render(struct ui *ui)
+{
+	if (ui->dirty & UI_DIRTY_LAYOUT) {
+		relayout(ui);
+		ui->dirty = UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
+	}
+	if (ui->dirty == 0)
+		return;
+	if (ui->lay.kind == UI_LAYOUT_TOO_SMALL) {
+		ui_too_small_draw(ui);
+	} else {
+		unsigned d = ui->dirty;
+
+		if (ui->view == UI_VIEW_DETAIL)
+			ui->dirty &= ~UI_DIRTY_PANELS;
+		ui_dashboard_draw(ui);
+		ui->dirty = d;
+		if (ui->view == UI_VIEW_DETAIL)
+			ui_detail_draw(ui);
+		else if (ui->view == UI_VIEW_HELP)
+			ui_help_draw(ui);
+		else if (ui->view == UI_VIEW_DIALOG)
+			ui_dialog_draw(ui);
+	}
+	doupdate();
+	ui->dirty = 0;
+}
+
+static void
+switch_panel(struct ui *ui, int to)
+{
+	ui->focus = to < 0 ? 1 - ui->focus : to;
+	ui->dirty |= UI_DIRTY_PANELS | UI_DIRTY_HEADER;
+}
+
+static void
+runbook_key(struct ui *ui, const char *what)
+{
+	if (ui->opts->mode == UI_MODE_READ_ONLY) {
+		ui_message(ui, UI_warn, "read-only: %s (%s refused)", ui->opts->read_only_reason, what);
+		return;
+	}
+	ui_dialog_open(ui, UI_DLG_RUNBOOK, what);
+}
+
+static void
+filter_key(struct ui *ui, int ch)
+{
+	size_t len = strlen(ui->filter);
+
+	if (ch == 27) {
+		ui->filter[0] = '\0';
+		ui->filter_edit = false;
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		ui->filter_edit = false;
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (len > 0)
+			ui->filter[len - 1] = '\0';
+	} else if (ch >= 32 && ch < 127 && len + 1 < sizeof ui->filter) {
+		ui->filter[len] = (char)ch;
+		ui->filter[len + 1] = '\0';
+	} else {
+		return;
+	}
+	rebuild_rows(ui);
+	ui->dirty |= UI_DIRTY_FOOTER;
+}
+
+static void
+mouse_key(struct ui *ui)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED)
+		ui_panel_move(&ui->panels[ui->focus], -3, ui_panel_body_height(ui));
+#ifdef BUTTON5_PRESSED
+	else if (ev.bstate & BUTTON5_PRESSED)
+		ui_panel_move(&ui->panels[ui->focus], 3, ui_panel_body_height(ui));
+#endif
+	ui->dirty |= UI_DIRTY_PANELS;
+}
+
+static void
+dashboard_key(struct ui *ui, int ch)
+{
+	struct ui_panel *p = &ui->panels[ui->focus];
+	int body = ui_panel_body_height(ui);
+
+	if (ui->message[0] != '\0') {
+		ui->message[0] = '\0';
+		ui->dirty |= UI_DIRTY_FOOTER;
+	}
+	switch (ch) {
+	case 'j': case KEY_DOWN:
+		ui_panel_move(p, 1, body);
+		break;
+	case 'k': case KEY_UP:
+		ui_panel_move(p, -1, body);
+		break;
+	case KEY_NPAGE: case ' ':
+		ui_panel_move(p, body > 2 ? body - 1 : 1, body);
+		break;
+	case KEY_PPAGE:
+		ui_panel_move(p, body > 2 ? -(body - 1) : -1, body);
+		break;
+	case 'g': case KEY_HOME:
+		ui_panel_home(p, false, body);
+		break;
+	case 'G': case KEY_END:
+		ui_panel_home(p, true, body);
+		break;
+	case '\t': case KEY_BTAB:
+		switch_panel(ui, -1);
+		break;
+	case 'h': case KEY_LEFT: case '1':
+		switch_panel(ui, 0);
+		break;
+	case 'l': case KEY_RIGHT: case '2':
+		switch_panel(ui, 1);
+		break;
+	case '\n': case '\r': case KEY_ENTER:
+		ui_detail_open(ui);
+		break;
+	case '/':
+		ui->filter_edit = true;
+		ui->filter[0] = '\0';
+		rebuild_rows(ui);
+		ui->dirty |= UI_DIRTY_FOOTER;
+		break;
+	case 27:
+		if (ui->filter[0] != '\0') {
+			ui->filter[0] = '\0';
+			rebuild_rows(ui);
+		}
+		ui->dirty |= UI_DIRTY_FOOTER;
+		break;
+	case 'r':
+		scheduler_refresh(ui->sched);
+		ui_message(ui, UI_message, "refreshing every probe now");
+		break;
+	case '?':
+		ui->view = UI_VIEW_HELP;
+		ui->dirty |= UI_DIRTY_OVERLAY;
+		break;
+	case 'q':
+		if (ui->opts->run_active != NULL && ui->opts->run_active())
+			ui_dialog_open(ui, UI_DLG_QUIT, "Quit");
+		else
+			ui->quit = true;
+		break;
+	case 'F':
+		runbook_key(ui, "Failover");
+		break;
+	case 'R':
+		runbook_key(ui, "Restore");
+		break;
+	case 'B':
+		runbook_key(ui, "Fail-back");
+		break;
+	case KEY_MOUSE:
+		mouse_key(ui);
+		break;
+	default:
+		return;
+	}
+	ui->dirty |= UI_DIRTY_PANELS;
+}
+
+static void
+handle_key(struct ui *ui, int ch)
+{
+	if (ch == KEY_RESIZE) {
+		ui->dirty |= UI_DIRTY_LAYOUT;
+		return;
+	}
+	if (ui->lay.kind == UI_LAYOUT_TOO_SMALL) {
+		if (ch == 'q')
+			ui->quit = true;
+		return;
+	}
+	if (ui->filter_edit) {
+		filter_key(ui, ch);
+		return;
+	}
+	switch (ui->view) {
+	case UI_VIEW_DETAIL:
+		ui_detail_key(ui, ch);
+		break;
+	case UI_VIEW_HELP:
+		ui_help_key(ui, ch);
+		break;
+	case UI_VIEW_DIALOG:
+		ui_dialog_key(ui, ch);
+		break;
+	case UI_VIEW_DASH:
+		dashboard_key(ui, ch);
+		break;
+	}
+}
+
+static void
+start_curses(struct ui *ui)
+{
+	initscr();
+	curses_active = 1;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	mousemask(BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+		  | BUTTON5_PRESSED
+#endif
+		  , NULL);
+	ui->color = !ui->opts->no_color && has_colors();
+	ui_theme_apply(ui->opts->theme, ui->color);
+}
+
+/* scheduler_free on a helper thread, so quitting waits at most wait_ms for probes. */
+struct closer {
+	struct scheduler *sched;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	bool done;
+};
+
+static void *
+closer_main(void *arg)
+{
+	struct closer *c = arg;
+
+	scheduler_free(c->sched);
+	pthread_mutex_lock(&c->lock);
+	c->done = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* True when the scheduler stopped (and was freed) within wait_ms. */
+static bool
+stop_scheduler(struct scheduler *sched, int wait_ms)
+{
+	static struct closer c;		/* outlives this call if the thread does */
+	struct timespec until;
+	pthread_t t;
+	bool done;
+
+	c.sched = sched;
+	c.done = false;
+	pthread_mutex_init(&c.lock, NULL);
+	pthread_cond_init(&c.cv, NULL);
+	if (pthread_create(&t, NULL, closer_main, &c) != 0) {
+		scheduler_free(sched);
+		return true;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c.lock);
+	while (!c.done && pthread_cond_timedwait(&c.cv, &c.lock, &until) == 0)
+		;
+	done = c.done;
+	pthread_mutex_unlock(&c.lock);
+	if (done)
+		pthread_join(t, NULL);
+	else
+		pthread_detach(t);
+	return done;
+}
+
+static void
+ui_fatal_hook(void)
+{
+	restore_terminal();
+}
+
+int
+ui_run(struct app *app, const struct ui_options *opts)
+{
+	struct ui ui;
+	sigset_t block, old;
+	size_t jobs;
+	struct pollfd pfd[3];
+	unsigned long long gen = 0;
+	const char *log_path = app->cfg.log;
+
+	memset(&ui, 0, sizeof ui);
+	ui.app = app;
+	ui.opts = opts;
+	ui.interval_ms = app->cfg.refresh_ms > 0 ? app->cfg.refresh_ms : 10000;
+	ui.panels[0].role = SITE_PRIMARY;
+	ui.panels[1].role = SITE_SECONDARY;
+	ui.panels[0].sel = ui.panels[1].sel = -1;
+	/* only the character type: numbers keep the C locale's decimal point */
+	setlocale(LC_CTYPE, "");
+	ui.utf8 = ui_text_width("→") == 1 && MB_CUR_MAX > 1;
+
+	if (pipe(sig_pipe) != 0) {
+		fprintf(stderr, "drconsole: pipe: %s\n", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	for (int i = 0; i < 2; i++) {
+		fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+
+	ui.store = status_store_create(32);
+	ui.sched = scheduler_create(ui.store, NULL, UI_WORKERS, ui.interval_ms);
+	jobs = probes_add_all(ui.sched, ui.store, &app->cfg, app->sites);
+
+	/* workers inherit this mask: these signals reach only the UI thread */
+	sigemptyset(&block);
+	sigaddset(&block, SIGWINCH);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	scheduler_start(ui.sched);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	install_signals();
+	fatal_set_hook(ui_fatal_hook);
+	if (opts->log_path != NULL)
+		log_path = opts->log_path;
+	divert_stderr(log_path);
+	start_curses(&ui);
+	log_msg(LOG_INFO, "console started: %zu probe jobs, %d workers, refresh %lld ms, theme %s%s",
+		jobs, UI_WORKERS, ui.interval_ms, opts->theme->name, ui.color ? "" : " (no colour)");
+
+	ui.dirty = UI_DIRTY_ALL;
+	gen = status_store_generation(ui.store);
+	take_snapshot(&ui);
+	pfd[0].fd = STDIN_FILENO;
+	pfd[1].fd = status_store_fd(ui.store);
+	pfd[2].fd = sig_pipe[0];
+	for (int i = 0; i < 3; i++)
+		pfd[i].events = POLLIN;
+
+	while (!ui.quit) {
+		long long now;
+		int timeout, rc, ch;
+
+		ui.now_ms = time_wall_ms();
+		render(&ui);
+		if (!ui.first_frame_done) {
+			ui.first_frame_done = true;
+			log_msg(LOG_INFO, "first frame drawn %lld ms after start",
+				time_mono_ms() - opts->start_mono_ms);
+			if (opts->exit_after_first_frame)
+				break;
+		}
+		now = time_wall_ms();
+		timeout = (int)(1000 - now % 1000) + 2;
+		rc = poll(pfd, 3, timeout);
+		if (rc < 0 && errno != EINTR) {
+			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
+			break;
+		}
+		if (rc == 0 || time_wall_ms() / 1000 != now / 1000) {
+			/* a new second: clock, ages, the RPO exposure */
+			update_rpo(&ui);
+			ui.dirty |= UI_DIRTY_HEADER | UI_DIRTY_PANELS | UI_DIRTY_FOOTER |
+				    (ui.view == UI_VIEW_DETAIL ? UI_DIRTY_OVERLAY : 0);
+		}
+		if (rc > 0 && (pfd[2].revents & POLLIN)) {
+			unsigned char b;
+
+			while (read(sig_pipe[0], &b, 1) == 1)
+				log_msg(LOG_INFO, "signal %d: quitting", b);
+			ui.quit = true;
+		}
+		if (rc > 0 && (pfd[1].revents & POLLIN)) {
+			unsigned long long g;
+
+			status_store_drain(ui.store);
+			g = status_store_generation(ui.store);
+			if (g != gen) {
+				gen = g;
+				take_snapshot(&ui);
+				ui.dirty |= UI_DIRTY_FOOTER | UI_DIRTY_OVERLAY;
+			}
+		}
+		/* keys (and KEY_RESIZE after SIGWINCH interrupted poll) */
+		while ((ch = getch()) != ERR && !ui.quit)
+			handle_key(&ui, ch);
+		if (ui.view != UI_VIEW_DASH && ui.dirty != 0)
+			ui.dirty |= UI_DIRTY_OVERLAY;
+	}
+
+	delete_windows(&ui);
+	restore_terminal();
+	fatal_set_hook(NULL);
+	log_msg(LOG_INFO, "console closed");
+	if (!stop_scheduler(ui.sched, UI_QUIT_WAIT_MS)) {
+		/* a probe is stuck in its timeout: do not make the operator wait for it */
+		log_msg(LOG_INFO, "probes still running after %d ms; exiting without waiting",
+			UI_QUIT_WAIT_MS);
+		log_close();
+		exit(EXIT_OK);
+	}
+	for (int i = 0; i < 2; i++)
+		ui_panel_free(&ui.panels[i]);
+	status_snapshot_free(ui.snap);
+	status_store_free(ui.store);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+	return EXIT_OK;
+}
