@@ -417,6 +417,7 @@ exec_targets(struct run *r, const struct rb_step *st, enum site_role site, const
 /* ---- probes, reachability, SQL ---- */
 
 struct probe_run {
+	struct probe_env env;		/* borrows the run's SSH pools */
 	struct status_store *store;
 	struct scheduler *sched;
 	struct status_snapshot *snap;
@@ -426,8 +427,13 @@ static void
 probe_once(struct run *r, struct probe_run *pr)
 {
 	memset(pr, 0, sizeof *pr);
+	for (int i = 0; i < 2; i++) {
+		if (r->p->sites[i] != NULL)
+			(void)site_executor(r, (enum site_role)i);	/* creates the site's pool */
+		pr->env.ssh[i] = r->pool[i];
+	}
 	pr->store = status_store_create(0);
-	pr->sched = scheduler_create(pr->store, NULL, 16, r->cfg->refresh_ms);
+	pr->sched = scheduler_create(pr->store, &pr->env, 16, r->cfg->refresh_ms);
 	probes_add_all(pr->sched, pr->store, r->cfg, r->p->sites);
 	scheduler_run_once(pr->sched, time_mono_ms() + r->cfg->probe_timeout_ms + 2000);
 	pr->snap = status_store_snapshot(pr->store);

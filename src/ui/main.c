@@ -526,7 +526,8 @@ ui_run(struct app *app, const struct ui_options *opts)
 	}
 
 	ui.store = status_store_create(32);
-	ui.sched = scheduler_create(ui.store, NULL, UI_WORKERS, ui.interval_ms);
+	ui.penv = probe_env_create(&app->cfg, app->sites);
+	ui.sched = scheduler_create(ui.store, ui.penv, UI_WORKERS, ui.interval_ms);
 	jobs = probes_add_all(ui.sched, ui.store, &app->cfg, app->sites);
 
 	/* workers inherit this mask: these signals reach only the UI thread */
@@ -619,6 +620,7 @@ ui_run(struct app *app, const struct ui_options *opts)
 		log_close();
 		exit(EXIT_OK);
 	}
+	probe_env_free(ui.penv);
 	for (int i = 0; i < 2; i++)
 		ui_panel_free(&ui.panels[i]);
 	status_snapshot_free(ui.snap);

@@ -44,6 +44,7 @@ struct ui {
 	const struct ui_options *opts;
 	struct status_store *store;
 	struct scheduler *sched;
+	struct probe_env *penv;	/* SSH pools shared by the probes */
 	struct status_snapshot *snap;
 	struct rpo_result rpo;
 	bool rpo_pending;		/* no recovery source reported yet */
