@@ -117,6 +117,18 @@ take_text(const xmlNode *c, char **slot)
 		*slot = text_of(c);
 }
 
+/* needle occurs in buf[0..len) */
+static bool
+has_bytes(const char *buf, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (buf[i] == needle[0] && memcmp(buf + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
 int
 s3_list_parse(const char *buf, size_t len, struct s3_list *out, char **err)
 {
@@ -134,6 +146,11 @@ s3_list_parse(const char *buf, size_t len, struct s3_list *out, char **err)
 	}
 	if (len == 0) {
 		*err = xstrdup("empty response");
+		return -1;
+	}
+	/* S3 never sends a DTD: refuse one before libxml2 reads any entity declaration */
+	if (has_bytes(buf, len, "<!DOCTYPE")) {
+		*err = xstrdup("a DTD in an S3 response is refused");
 		return -1;
 	}
 	ctxt = xmlNewParserCtxt();
