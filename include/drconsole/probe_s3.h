@@ -17,8 +17,8 @@
  * primary/s3/postgres/daily. State ok/late/missing/error; value = age of the
  * newest backup in seconds; fields bucket, key, size, last_modified,
  * taken_at, expected_run, expected_by, previous_run, convention, count,
- * recent_1..recent_5 (the newest objects found: "key size last_modified
- * [version]"), and the RPO fields (rpo.h; rpo_kind "backup").
+ * recent_1..recent_5 (the newest backups found, by when they were
+ * taken: "key size last_modified [version ID]"), and the RPO fields (rpo.h; rpo_kind "backup").
  */
 #ifndef DRCONSOLE_PROBE_S3_H
 #define DRCONSOLE_PROBE_S3_H
@@ -35,7 +35,7 @@
 #define S3_LIST_MAX_BYTES (8u * 1024 * 1024)
 /* Pages followed per run; a bucket this large needs a narrower prefix. */
 #define S3_LIST_MAX_PAGES 200
-/* Newest objects recorded per type. */
+/* Newest backups recorded per type. */
 #define S3_RECENT 5
 
 struct s3_object {

@@ -473,7 +473,7 @@ struct type_scan {
 	size_t count;
 	bool have;
 	struct found best;		/* the newest by taken_at */
-	struct found recent[S3_RECENT];	/* newest by LastModified, newest first */
+	struct found recent[S3_RECENT];	/* newest first, as best */
 	size_t n_recent;
 };
 
@@ -519,7 +519,8 @@ scan_object(const struct s3_target *t, const struct s3_store_spec *spec,
 		s->have = true;
 	}
 	for (pos = 0; pos < s->n_recent; pos++)
-		if (o->last_modified > s->recent[pos].last_modified)
+		if (taken > s->recent[pos].taken_at ||
+		    (taken == s->recent[pos].taken_at && o->last_modified > s->recent[pos].last_modified))
 			break;
 	if (pos >= S3_RECENT)
 		return;
@@ -778,6 +779,7 @@ post_type(const struct s3_target *t, struct probe_ctx *ctx, const struct s3_stor
 		      backup_time_format(s->best.last_modified, t1, sizeof t1));
 	obs_add_field(o, "taken_at", "%s", backup_time_format(s->best.taken_at, t2, sizeof t2));
 	backup_time_format(e.due_run, t1, sizeof t1);
+	backup_time_format(e.expected_by, t2, sizeof t2);
 	backup_time_format(e.previous_run, t3, sizeof t3);
 	switch (v) {
 	case BACKUP_OK:
