@@ -745,7 +745,7 @@ post_type(const struct s3_target *t, struct probe_ctx *ctx, const struct s3_stor
 	obs_add_field(o, "count", "%zu", s->count);
 	obs_add_field(o, "pages", "%zu", pages);
 	for (size_t i = 0; i < s->n_recent; i++) {
-		char name[16];
+		char name[32];
 
 		format_size(size, sizeof size, s->recent[i].size);
 		snprintf(name, sizeof name, "recent_%zu", i + 1);
