@@ -274,7 +274,8 @@ seed_s3() {
 	tmp=$(mktemp)
 	echo "lab placeholder: an older backup" > "$tmp"
 	old=$(date -u -d '3 days ago' +%Y_%m_%d)
-	s3_put "postgres_${P_ENV}_weekly_$(date -u -d 'last sunday' +%Y_%m_%d).tar.gz" "$tmp"
+	# the latest Sunday, today included: what the weekly cron (0 <nadir> * * 0) last named
+	s3_put "postgres_${P_ENV}_weekly_$(date -u -d "$(date -u +%w) days ago" +%Y_%m_%d).tar.gz" "$tmp"
 	s3_put "postgres_${P_ENV}_daily_$old.tar.gz" "$tmp"
 	s3_put "couchdb_daily_$old.tar.gz" "$tmp" "dimagi-$P_ENV-couch-backups"
 	rm -f "$tmp"
