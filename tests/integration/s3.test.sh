@@ -279,6 +279,24 @@ then
 else
 	ko "ListObjectVersions" "$(cat "$T/err"; echo "$daily"; echo "$weekly"; cat "$T/fixture.log" "$T/fixture.out")"
 fi
+# a session token travels in x-amz-security-token, signed, and is shown nowhere
+token="s3t-token-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export S3T_TOKEN=$token
+mkcfg "$LAB_DIR/s3t-vfixtoken.yml" "session_token_env: S3T_TOKEN" "$env"
+: > "$T/fixture.log"
+out=$(status_json "$LAB_DIR/s3t-vfixtoken.yml")
+if TOKEN=$token python3 - "$T/fixture.log" <<'EOF' 2>"$T/err" && ! grep -qF "$token" <<<"$out"; then
+import json, os, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert len(r) == 2 and all(x["auth"] == "ok" for x in r), r
+assert all(x["token"] == os.environ["TOKEN"] and "x-amz-security-token" in x["signed"] for x in r), r
+assert all({"host", "x-amz-date", "x-amz-content-sha256"} <= set(x["signed"]) for x in r), r
+EOF
+	ok "session token sent as a signed x-amz-security-token header, shown nowhere"
+else
+	ko "session token" "$(cat "$T/err")"
+fi
+unset S3T_TOKEN
 secret="s3t-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export S3T_KEY=$LAB_S3_ACCESS_KEY S3T_SECRET=$secret
 mkcfg "$LAB_DIR/s3t-vfixbad.yml" "access_key_env: S3T_KEY;secret_key_env: S3T_SECRET" "$env"

@@ -100,8 +100,11 @@ class Handler(BaseHTTPRequestHandler):
         else:
             status, body = 400, error("InvalidArgument", "unexpected markers")
         with open(LOG, "a") as f:
+            m = AUTH_RE.match(self.headers.get("Authorization", ""))
             f.write(json.dumps({"path": path, "query": query, "status": status,
-                                "auth": problem or "ok"}) + "\n")
+                                "auth": problem or "ok",
+                                "signed": m.group(4).split(";") if m else [],
+                                "token": self.headers.get("x-amz-security-token")}) + "\n")
         self.send_response(status)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(body)))
