@@ -21,3 +21,5 @@ else
 		echo "  $cmd: $(( (e - s) / 5000000 )) ms per run (mean of 5)"
 	done
 fi
+echo "== S3 list page (1000 keys, ListObjectsV2 shape): parse with libxml2 and judge every key"
+"$BUILD"/bench/bench_s3_list 200
