@@ -176,6 +176,29 @@ o=$(obs "$LAB_CONFIG" primary/s3/postgres/daily)
 check "$o" 'assert o["state"] == "ok" and o["fields"]["key"] == E["K0"], o' 2>/dev/null \
 	&& ok "re-uploaded: ok again" || ko "restore" "$o"
 
+# ---- hourly postgres backups (postgres_backup_hourly, every hour) ----------------------
+env=$(envcopy hourly 's/^postgres_s3:.*/postgres_s3: True\npostgres_backup_hourly: True\nnadir_hour_frequency: 1/')
+mkcfg "$LAB_DIR/s3t-hourly.yml" "" "$env"
+o=$(obs "$LAB_DIR/s3t-hourly.yml" primary/s3/postgres/hourly)
+if check "$o" '
+f = o["fields"]
+assert o["state"] == "missing" and "no hourly backup" in o["message"], o
+run = time.strptime(f["expected_run"], "%Y-%m-%dT%H:%M:%SZ")
+by = time.strptime(f["expected_by"], "%Y-%m-%dT%H:%M:%SZ")
+assert run.tm_min == 15 and run.tm_wday != 6, f
+assert time.mktime(by) - time.mktime(run) == 1800, f   # grace: half of the one-hour period' 2>"$T/err"; then
+	ok "hourly enabled, none uploaded: missing; due at :15, grace cut to half the period"
+else
+	ko "hourly missing" "$(cat "$T/err"; echo "$o")"
+fi
+KH=postgres_labprod_hourly_$(date -u +%Y_%m_%d_%H).tar.gz
+"$LAB_SH" s3-put "$KH" "$T/prev"
+export KH
+o=$(obs "$LAB_DIR/s3t-hourly.yml" primary/s3/postgres/hourly)
+check "$o" 'assert o["state"] == "ok" and o["fields"]["key"] == E["KH"] and o["value"] < 10, o' 2>"$T/err" \
+	&& ok "this hour's hourly backup ($KH) is ok" || ko "hourly ok" "$(cat "$T/err"; echo "$o")"
+"$LAB_SH" s3-rm "$KH"
+
 # ---- credentials: a wrong key pair, secret never shown ---------------------------------
 secret="s3t-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export S3T_KEY=NOSUCHKEYID S3T_SECRET=$secret
