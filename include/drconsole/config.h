@@ -58,6 +58,8 @@ struct config {
 		char *ca_file;
 		bool path_style;
 		long long timeout_ms;
+		long long max_keys;	/* objects per list page (AWS caps at 1000) */
+		long long grace_ms;	/* how long after its cron start a backup may take */
 	} s3;
 	struct {
 		char *user_env;

@@ -4,7 +4,8 @@
  * machine usually cannot reach); each SSH-able host of either site; each
  * enabled backup store on each of its backup hosts (SFTP); each CouchDB
  * node, and the CouchDB replication between the sites; each site's Elasticsearch snapshot
- * repository (reported "off" without a request when no snapshot mode is on).
+ * repository (reported "off" without a request when no snapshot mode is on);
+ * each bucket a site uploads backups to (S3).
  */
 #include "drconsole/probes.h"
 
@@ -18,6 +19,7 @@
 #include "drconsole/probe_es.h"
 #include "drconsole/probe_host.h"
 #include "drconsole/probe_pg.h"
+#include "drconsole/probe_s3.h"
 #include "drconsole/probe_sftp.h"
 #include "drconsole/ssh.h"
 
@@ -117,6 +119,7 @@ probes_add_all(struct scheduler *s, struct status_store *store,
 	}
 	httpget_global_init();
 	n += probes_add_couch_es(s, store, cfg, sites);
+	n += probes_add_s3(s, store, cfg, sites);
 	return n;
 }
 
@@ -186,20 +189,78 @@ probes_add_couch_es(struct scheduler *s, struct status_store *store,
 	return n;
 }
 
+/* One S3 job per (site, bucket) with S3 backups enabled; placeholders for each type. */
+size_t
+probes_add_s3(struct scheduler *s, struct status_store *store,
+	      const struct config *cfg, struct site *const sites[2])
+{
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = sites[r];
+		bool done[STORE_COUNT] = { false };
+
+		if (site == NULL)
+			continue;
+		for (int st = 0; st < STORE_COUNT; st++) {
+			const struct site_backup *b = &site->backups[st];
+			struct s3_target *t;
+			char key[512];
+
+			if (done[st] || !b->enabled || !b->s3 || b->bucket == NULL)
+				continue;
+			t = s3_target_create(cfg, site, b->bucket);
+			for (int o = st; o < STORE_COUNT; o++) {
+				const struct site_backup *ob = &site->backups[o];
+
+				if (done[o] || !ob->enabled || !ob->s3 || !str_eq(ob->bucket, b->bucket))
+					continue;
+				done[o] = true;
+				s3_target_add_store(t, (enum backup_store)o, ob);
+				for (int ty = 0; ty < BACKUP_TYPE_COUNT; ty++) {
+					char subject[96];
+
+					if (!s3_type_uploaded((enum backup_store)o, (enum backup_type)ty, ob->hourly))
+						continue;
+					s3_obs_key(site->role, (enum backup_store)o, (enum backup_type)ty,
+						   key, sizeof key);
+					snprintf(subject, sizeof subject, "%s %s backup",
+						 backup_store_name((enum backup_store)o),
+						 backup_type_name((enum backup_type)ty));
+					status_store_expect(store, site->role, "s3", key, subject);
+				}
+			}
+			snprintf(key, sizeof key, "%s/s3/%s", site_role_name(site->role), b->bucket);
+			scheduler_add(s, &probe_s3, key, t, cfg->probe_timeout_ms);
+			n++;
+		}
+	}
+	return n;
+}
+
 const char *const *
 probes_rpo_stores(struct site *const sites[2])
 {
-	static const char *const pg_only[] = { "postgres", NULL };
-	static const char *const pg_couch[] = { "postgres", "couch", NULL };
-	static const char *const couch_only[] = { "couch", NULL };
-	static const char *const none[] = { NULL };
-	bool pg = false, couch = false;
+	/* every combination of postgres, couch, blobdb, in that order */
+	static const char *const sets[8][4] = {
+		{ NULL }, { "postgres", NULL }, { "couch", NULL }, { "postgres", "couch", NULL },
+		{ "blobdb", NULL }, { "postgres", "blobdb", NULL }, { "couch", "blobdb", NULL },
+		{ "postgres", "couch", "blobdb", NULL },
+	};
+	unsigned mask = 0;
 
 	for (int r = 0; r < 2; r++) {
-		if (sites[r] != NULL && (sites[r]->n_pg > 0 || sites[r]->backups[STORE_POSTGRES].enabled))
-			pg = true;
-		if (sites[r] != NULL && sites[r]->n_couch > 0)
-			couch = true;
+		const struct site *site = sites[r];
+
+		if (site == NULL)
+			continue;
+		if (site->n_pg > 0 || site->backups[STORE_POSTGRES].enabled)
+			mask |= 1u;
+		/* replicated CouchDB, or a store backed up to S3, has a recovery source to judge */
+		if (site->n_couch > 0 || (site->backups[STORE_COUCH].enabled && site->backups[STORE_COUCH].s3))
+			mask |= 2u;
+		if (site->backups[STORE_BLOBDB].enabled && site->backups[STORE_BLOBDB].s3)
+			mask |= 4u;
 	}
-	return pg && couch ? pg_couch : pg ? pg_only : couch ? couch_only : none;
+	return sets[mask];
 }

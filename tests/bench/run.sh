@@ -71,3 +71,6 @@ tests/bench/runbook.sh
 
 echo "== console (first frame, idle CPU beside htop)"
 DRCONSOLE=$D tests/bench/console.sh
+
+echo "== S3 list page (1000 keys, ListObjectsV2 shape): parse with libxml2 and judge every key"
+"$BUILD"/bench/bench_s3_list 200

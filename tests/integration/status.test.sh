@@ -46,7 +46,16 @@ if printf '%s' "$out" | field '
 o = {x["key"]: x for s in d["sites"].values() for x in s["observations"]}
 sb = o["secondary/pg/" + E["LAB_PG_STANDBY_HOST"]]; assert sb["status"] == "crit", sb
 assert E["LAB_PG_STANDBY_HOST"] in sb["message"] or "connect" in sb["message"].lower(), sb
-assert d["rpo"]["stores"][0]["status"] == "crit"' 2>/dev/null; then
+rpo = d["rpo"]["stores"][0]
+bk = [x for x in o.values() if x["fields"].get("rpo_kind") == "backup" and "rpo_exposure_s" in x["fields"]]
+if not bk:
+    assert rpo["status"] == "crit", rpo
+else:
+    # an S3 backup is the recovery source left: its age, judged against the objective (rpo.h)
+    best = min(bk, key=lambda x: float(x["fields"]["rpo_exposure_s"]))
+    assert rpo["source"] == best["subject"] and rpo["exposure_s"] >= float(best["fields"]["rpo_exposure_s"]), (rpo, best)
+    obj = d["objectives"]["rpo_s"]
+    assert rpo["status"] == ("crit" if rpo["exposure_s"] > obj else "warn" if rpo["exposure_s"] > obj / 2 else "ok"), rpo' 2>/dev/null; then
 	ok "a stopped standby is crit in one refresh (${took}s) with a clear message"
 else
 	ko "stopped standby" "$out"

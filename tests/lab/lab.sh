@@ -212,7 +212,10 @@ start_s3() {
 	for b in "$PG_BUCKET" "dimagi-$P_ENV-couch-backups" "dimagi-$P_ENV-blobdb-backups"; do
 		args+=(--configure-bucket "$b")
 	done
-	nohup node "$TPL/node_modules/s3rver/bin/s3rver.js" -d "$LAB/s3" -a "$S3_ADDR" -p "$S3_PORT" -s "${args[@]}" \
+	# s3rver's continuation tokens are DES-encrypted: OpenSSL 3 needs its legacy provider for that
+	local legacy=""
+	node --openssl-legacy-provider -e 0 >/dev/null 2>&1 && legacy=--openssl-legacy-provider
+	nohup node $legacy "$TPL/node_modules/s3rver/bin/s3rver.js" -d "$LAB/s3" -a "$S3_ADDR" -p "$S3_PORT" -s "${args[@]}" \
 		</dev/null > "$LAB/logs/s3rver.log" 2>&1 &
 	echo $! > "$RUN/s3rver.pid"
 	for _ in $(seq 100); do
@@ -291,7 +294,8 @@ seed_s3() {
 	tmp=$(mktemp)
 	echo "lab placeholder: an older backup" > "$tmp"
 	old=$(date -u -d '3 days ago' +%Y_%m_%d)
-	s3_put "postgres_${P_ENV}_weekly_$(date -u -d 'last sunday' +%Y_%m_%d).tar.gz" "$tmp"
+	# the latest Sunday, today included: what the weekly cron (0 <nadir> * * 0) last named
+	s3_put "postgres_${P_ENV}_weekly_$(date -u -d "$(date -u +%w) days ago" +%Y_%m_%d).tar.gz" "$tmp"
 	s3_put "postgres_${P_ENV}_daily_$old.tar.gz" "$tmp"
 	s3_put "couchdb_daily_$old.tar.gz" "$tmp" "dimagi-$P_ENV-couch-backups"
 	rm -f "$tmp"
