@@ -93,7 +93,9 @@ MaxStartups 200
 MaxSessions 64
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
-SetEnv DRLAB_SITE=$site DRLAB_DIR=$LAB DRLAB_PG_CLUSTER=${CL}_$([ "$site" = primary ] && echo primary || echo standby) PATH=$LAB/sites/$site/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# HOME: remote commands must not pay for the login user's shell rc files
+# (bash sources ~/.bashrc for commands run by sshd)
+SetEnv HOME=$LAB/home DRLAB_SITE=$site DRLAB_DIR=$LAB DRLAB_PG_CLUSTER=${CL}_$([ "$site" = primary ] && echo primary || echo standby) PATH=$LAB/sites/$site/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 EOF
 }
 
@@ -499,7 +501,7 @@ cmd_up() {
 	need_root
 	[ -n "$PGVER" ] || die "no PostgreSQL server installed (make deps-test installs it)"
 	cmd_deps
-	mkdir -p "$LAB"/{run,logs,keys,pg,environments,sites/primary,sites/secondary} /run/sshd
+	mkdir -p "$LAB"/{run,logs,keys,pg,home,environments,sites/primary,sites/secondary} /run/sshd
 	chmod 755 "$LAB" "$LAB/pg"
 	[ -f "$LAB/keys/operator" ] || ssh-keygen -q -t ed25519 -N '' -C drconsole-lab-operator -f "$LAB/keys/operator"
 	cp "$LAB/keys/operator.pub" "$LAB/keys/authorized_keys"
@@ -621,6 +623,7 @@ cmd_ssh_hosts() {
 			printf 'HostKey %s\nPidFile %s\nAuthorizedKeysFile %s\n' "$d/sshd-$k/key" "$RUN/sshbench-$k.pid" "$LAB/keys/authorized_keys"
 			printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n'
 			printf 'UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\nMaxStartups 1000\nLogLevel ERROR\n'
+			printf 'SetEnv HOME=%s\n' "$LAB/home"	# no login-shell rc files: an exec costs the command, not the user's ~/.bashrc
 		} > "$d/sshd-$k/sshd_config"
 		for i in $(seq $((k * 16 + 1)) $((k * 16 + 16))); do
 			[ "$i" -le "$count" ] || break
