@@ -68,5 +68,7 @@ void sanitize_finish(struct sanitize_state *st, struct strbuf *out);
 
 /* One shot: the sanitised text of in[0..len) as a string the caller frees. */
 char *sanitize_string(const char *in, size_t len, unsigned flags);
+/* src (NULL: "") sanitised to one line into dst[len], truncated if longer. */
+void sanitize_copy_line(char *dst, size_t len, const char *src);
 
 #endif

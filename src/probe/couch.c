@@ -23,20 +23,6 @@
 #include "drconsole/sanitize.h"
 #include "drconsole/strbuf.h"
 
-static void
-copy_remote(char *dst, size_t len, const char *src)
-{
-	char *clean;
-
-	if (src == NULL) {
-		dst[0] = '\0';
-		return;
-	}
-	clean = sanitize_string(src, strlen(src), SANITIZE_ONE_LINE);
-	snprintf(dst, len, "%s", clean);
-	free(clean);
-}
-
 const char *
 couch_rep_via_name(enum couch_rep_via via)
 {
@@ -92,7 +78,7 @@ couch_db_info_parse(const char *body, size_t len, struct couch_db_info *out, cha
 		char *end;
 		long long n = strtoll(s, &end, 10);
 
-		copy_remote(out->update_seq, sizeof out->update_seq, s);
+		sanitize_copy_line(out->update_seq, sizeof out->update_seq, s);
 		if (end != s && (*end == '\0' || *end == '-'))
 			out->seq_number = n;
 	}
@@ -258,18 +244,18 @@ find_scheduler(const json_t *root, const struct couch_rep_match *m, struct couch
 				     m, out))
 			continue;
 		out->via = COUCH_VIA_SCHEDULER;
-		copy_remote(out->id, sizeof out->id, json_string_value(json_object_get(d, "doc_id")));
-		copy_remote(out->state, sizeof out->state,
+		sanitize_copy_line(out->id, sizeof out->id, json_string_value(json_object_get(d, "doc_id")));
+		sanitize_copy_line(out->state, sizeof out->state,
 			    json_string_value(json_object_get(d, "state")));
-		copy_remote(out->last_updated, sizeof out->last_updated,
+		sanitize_copy_line(out->last_updated, sizeof out->last_updated,
 			    json_string_value(json_object_get(d, "last_updated")));
 		info = json_object_get(d, "info");
 		if (json_is_object(info)) {
 			fill_pending(json_object_get(info, "changes_pending"), out);
-			copy_remote(out->reason, sizeof out->reason,
+			sanitize_copy_line(out->reason, sizeof out->reason,
 				    json_string_value(json_object_get(info, "error")));
 		} else if (json_is_string(info)) {
-			copy_remote(out->reason, sizeof out->reason, json_string_value(info));
+			sanitize_copy_line(out->reason, sizeof out->reason, json_string_value(info));
 		}
 		if (out->state[0] == '\0')
 			snprintf(out->state, sizeof out->state, "unknown");
@@ -298,7 +284,7 @@ find_active_tasks(const json_t *root, const struct couch_rep_match *m, struct co
 				     m, out))
 			continue;
 		out->via = COUCH_VIA_ACTIVE_TASKS;
-		copy_remote(out->id, sizeof out->id,
+		sanitize_copy_line(out->id, sizeof out->id,
 			    json_string_value(json_object_get(t, "replication_id")));
 		snprintf(out->state, sizeof out->state, "active");
 		fill_pending(json_object_get(t, "changes_pending"), out);
@@ -339,12 +325,12 @@ find_replicator(const json_t *root, const struct couch_rep_match *m, struct couc
 				     m, out))
 			continue;
 		out->via = COUCH_VIA_REPLICATOR;
-		copy_remote(out->id, sizeof out->id, json_string_value(json_object_get(d, "_id")));
-		copy_remote(out->state, sizeof out->state,
+		sanitize_copy_line(out->id, sizeof out->id, json_string_value(json_object_get(d, "_id")));
+		sanitize_copy_line(out->state, sizeof out->state,
 			    json_string_value(json_object_get(d, "_replication_state")));
-		copy_remote(out->last_updated, sizeof out->last_updated,
+		sanitize_copy_line(out->last_updated, sizeof out->last_updated,
 			    json_string_value(json_object_get(d, "_replication_state_time")));
-		copy_remote(out->reason, sizeof out->reason,
+		sanitize_copy_line(out->reason, sizeof out->reason,
 			    json_string_value(json_object_get(d, "_replication_state_reason")));
 		if (json_is_boolean(json_object_get(d, "continuous"))) {
 			out->continuous_known = true;
@@ -521,8 +507,8 @@ http_error(const char *addr, int port, const char *path, const struct httpget_re
 	char *msg;
 
 	if (root != NULL) {
-		copy_remote(e, sizeof e, json_string_value(json_object_get(root, "error")));
-		copy_remote(why, sizeof why, json_string_value(json_object_get(root, "reason")));
+		sanitize_copy_line(e, sizeof e, json_string_value(json_object_get(root, "error")));
+		sanitize_copy_line(why, sizeof why, json_string_value(json_object_get(root, "reason")));
 		json_decref(root);
 	}
 	msg = xasprintf("GET http://%s:%d%s: HTTP %ld%s%s%s%s", addr, port, path, r->status,
@@ -567,7 +553,7 @@ couch_node_run(const struct probe_job *job, struct probe_ctx *ctx)
 		char version[64] = "?", vendor[64] = "";
 
 		if (root != NULL) {
-			copy_remote(version, sizeof version,
+			sanitize_copy_line(version, sizeof version,
 				    json_string_value(json_object_get(root, "version")));
 			/* the welcome key names the product; the vendor is its publisher */
 			if (json_object_get(root, "couchdb") != NULL)
@@ -575,7 +561,7 @@ couch_node_run(const struct probe_job *job, struct probe_ctx *ctx)
 			else if (json_object_get(root, "express-pouchdb") != NULL)
 				snprintf(vendor, sizeof vendor, "pouchdb-server");
 			else
-				copy_remote(vendor, sizeof vendor, json_string_value(json_object_get(
+				sanitize_copy_line(vendor, sizeof vendor, json_string_value(json_object_get(
 					json_object_get(root, "vendor"), "name")));
 			json_decref(root);
 		}

@@ -23,21 +23,6 @@
 #define DAY_MS (24LL * 3600 * 1000)
 #define HOUR_MS (3600LL * 1000)
 
-/* Copy a remote string, sanitised to one line, truncated to len. */
-static void
-copy_remote(char *dst, size_t len, const char *src)
-{
-	char *clean;
-
-	if (src == NULL) {
-		dst[0] = '\0';
-		return;
-	}
-	clean = sanitize_string(src, strlen(src), SANITIZE_ONE_LINE);
-	snprintf(dst, len, "%s", clean);
-	free(clean);
-}
-
 static long long
 int_member(const json_t *o, const char *name)
 {
@@ -56,13 +41,13 @@ parse_error(const json_t *e, struct es_snapshot_summary *out)
 {
 	out->is_error = true;
 	if (json_is_string(e)) {
-		copy_remote(out->error_type, sizeof out->error_type, "error");
-		copy_remote(out->error_reason, sizeof out->error_reason, json_string_value(e));
+		sanitize_copy_line(out->error_type, sizeof out->error_type, "error");
+		sanitize_copy_line(out->error_reason, sizeof out->error_reason, json_string_value(e));
 		return;
 	}
-	copy_remote(out->error_type, sizeof out->error_type,
+	sanitize_copy_line(out->error_type, sizeof out->error_type,
 		    json_string_value(json_object_get(e, "type")));
-	copy_remote(out->error_reason, sizeof out->error_reason,
+	sanitize_copy_line(out->error_reason, sizeof out->error_reason,
 		    json_string_value(json_object_get(e, "reason")));
 	if (out->error_type[0] == '\0')
 		snprintf(out->error_type, sizeof out->error_type, "error");
@@ -90,10 +75,10 @@ add_snapshot(const json_t *s, struct es_snapshot_summary *out)
 			const json_t *shards = json_object_get(s, "shards");
 
 			out->have_success = true;
-			copy_remote(out->newest_success, sizeof out->newest_success, name);
+			sanitize_copy_line(out->newest_success, sizeof out->newest_success, name);
 			out->success_start_ms = start;
 			out->success_end_ms = end > 0 ? end : start;
-			copy_remote(out->success_version, sizeof out->success_version,
+			sanitize_copy_line(out->success_version, sizeof out->success_version,
 				    json_string_value(json_object_get(s, "version")));
 			out->success_shards_total = int_member(shards, "total");
 		}
@@ -105,7 +90,7 @@ add_snapshot(const json_t *s, struct es_snapshot_summary *out)
 		out->n_in_progress++;
 		if (!out->have_in_progress || start >= out->in_progress_start_ms) {
 			out->have_in_progress = true;
-			copy_remote(out->in_progress, sizeof out->in_progress, name);
+			sanitize_copy_line(out->in_progress, sizeof out->in_progress, name);
 			out->in_progress_start_ms = start;
 		}
 	} else {
@@ -139,8 +124,8 @@ scan_snapshots(const json_t *arr, struct es_snapshot_summary *out)
 		if (start >= latest_start) {
 			latest_start = start;
 			out->have_latest = true;
-			copy_remote(out->latest, sizeof out->latest, name != NULL ? name : "?");
-			copy_remote(out->latest_state, sizeof out->latest_state,
+			sanitize_copy_line(out->latest, sizeof out->latest, name != NULL ? name : "?");
+			sanitize_copy_line(out->latest_state, sizeof out->latest_state,
 				    state != NULL ? state : "?");
 		}
 	}

@@ -11,6 +11,8 @@
  */
 #include "drconsole/sanitize.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "drconsole/util.h"
@@ -366,4 +368,20 @@ sanitize_string(const char *in, size_t len, unsigned flags)
 	if (sb.buf == NULL)
 		return xstrdup("");
 	return strbuf_detach(&sb);
+}
+
+void
+sanitize_copy_line(char *dst, size_t len, const char *src)
+{
+	char *clean;
+
+	if (len == 0)
+		return;
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	clean = sanitize_string(src, strlen(src), SANITIZE_ONE_LINE);
+	snprintf(dst, len, "%s", clean);
+	free(clean);
 }

@@ -236,6 +236,21 @@ test_no_control_survives(void **state)
 	}
 }
 
+/* sanitize_copy_line: one line, escapes gone, truncated to the buffer, NULL is "". */
+static void
+test_copy_line(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	sanitize_copy_line(buf, sizeof buf, "a\033[31mb\nc\td");
+	assert_string_equal(buf, "ab c d");
+	sanitize_copy_line(buf, sizeof buf, "0123456789");
+	assert_string_equal(buf, "0123456");
+	sanitize_copy_line(buf, sizeof buf, NULL);
+	assert_string_equal(buf, "");
+}
+
 int
 main(void)
 {
@@ -251,6 +266,7 @@ main(void)
 		cmocka_unit_test(test_split_sequences),
 		cmocka_unit_test(test_unterminated_is_bounded),
 		cmocka_unit_test(test_no_control_survives),
+		cmocka_unit_test(test_copy_line),
 	};
 
 	return cmocka_run_group_tests_name("sanitize", tests, NULL, NULL);
