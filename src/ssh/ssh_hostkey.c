@@ -176,16 +176,13 @@ ssh_hostkey_check(const char *const *files, size_t n_files, const char *address,
 	return m;
 }
 
-/* Does one host pattern of a known_hosts line name address:port? */
+/* Does one host pattern of a known_hosts line name address ("[address]:port" is bracketed)? */
 static bool
-pattern_names(const char *pat, size_t len, const char *address, int port)
+pattern_names(const char *pat, size_t len, const char *address, const char *bracketed)
 {
-	char want[300];
-
 	if (len == strlen(address) && strncmp(pat, address, len) == 0)
 		return true;	/* plain: port 22, and libssh2's fallback for others */
-	snprintf(want, sizeof want, "[%s]:%d", address, port);
-	return len == strlen(want) && strncmp(pat, want, len) == 0;
+	return len == strlen(bracketed) && strncmp(pat, bracketed, len) == 0;
 }
 
 void
@@ -202,9 +199,11 @@ ssh_hostkey_prefs(const char *const *files, size_t n_files, const char *address,
 	bool known[ARRAY_LEN(order)] = { false };
 	bool any = false;
 	size_t o = 0;
+	char bracketed[300];
 
 	if (len > 0)
 		buf[0] = '\0';
+	snprintf(bracketed, sizeof bracketed, "[%s]:%d", address, port);
 	for (size_t f = 0; f < n_files; f++) {
 		char *text = files[f] != NULL ? file_read_all(files[f], NULL) : NULL;
 		char *line, *save = NULL;
@@ -230,7 +229,7 @@ ssh_hostkey_prefs(const char *const *files, size_t n_files, const char *address,
 			for (char *h = hosts; *h != '\0' && !match;) {
 				size_t n = strcspn(h, ",");
 
-				match = pattern_names(h, n, address, port);
+				match = pattern_names(h, n, address, bracketed);
 				h += n + (h[n] == ',');
 			}
 			if (!match)

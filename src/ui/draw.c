@@ -38,7 +38,7 @@ fit(const char *s, int width, int *cells)
 		size_t k;
 		int cw;
 
-		if (!locale_utf8()) {
+		if (!locale_utf8() || (unsigned char)s[i] < 0x80) {
 			if (used + 1 > width)
 				break;
 			used++;
@@ -73,24 +73,39 @@ ui_text_width(const char *s)
 	return cells;
 }
 
+/* Printable ASCII only: nothing to sanitise, one cell per byte. */
+static bool
+plain_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
 int
 ui_put(WINDOW *w, int y, int x, const char *s, int width, int attr)
 {
-	char *clean;
+	char *clean = NULL;
+	const char *text = s;
 	size_t nbytes;
 	int cells;
 
 	if (w == NULL || s == NULL || width <= 0)
 		return 0;
-	clean = sanitize_string(s, strlen(s), SANITIZE_ONE_LINE);
-	if (!locale_utf8()) {
-		for (char *c = clean; *c != '\0'; c++)
-			if ((unsigned char)*c >= 0x80)
-				*c = '?';
+	/* the common case (every redraw, every row) skips the copy */
+	if (!plain_ascii(s)) {
+		clean = sanitize_string(s, strlen(s), SANITIZE_ONE_LINE);
+		if (!locale_utf8()) {
+			for (char *c = clean; *c != '\0'; c++)
+				if ((unsigned char)*c >= 0x80)
+					*c = '?';
+		}
+		text = clean;
 	}
-	nbytes = fit(clean, width, &cells);
+	nbytes = fit(text, width, &cells);
 	wattrset(w, attr);
-	mvwaddnstr(w, y, x, clean, (int)nbytes);
+	mvwaddnstr(w, y, x, text, (int)nbytes);
 	wattrset(w, A_NORMAL);
 	free(clean);
 	return cells;

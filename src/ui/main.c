@@ -36,6 +36,8 @@
 #define UI_WORKERS 16
 /* How long quitting waits for running probes before it stops waiting. */
 #define UI_QUIT_WAIT_MS 1500
+/* probe results are batched into one rebuild of the rows per this many ms */
+#define UI_SNAPSHOT_MIN_MS 200
 
 static volatile sig_atomic_t curses_active;
 static int saved_stderr = -1;
@@ -503,6 +505,8 @@ ui_run(struct app *app, const struct ui_options *opts)
 	size_t jobs;
 	struct pollfd pfd[3];
 	unsigned long long gen = 0;
+	long long last_snap_ms = 0;
+	bool snap_due = false;
 	const char *log_path = app->cfg.log;
 
 	memset(&ui, 0, sizeof ui);
@@ -573,6 +577,12 @@ ui_run(struct app *app, const struct ui_options *opts)
 		}
 		now = time_wall_ms();
 		timeout = (int)(1000 - now % 1000) + 2;
+		if (snap_due) {
+			long long wait = last_snap_ms + UI_SNAPSHOT_MIN_MS - time_mono_ms();
+
+			if (wait < timeout)
+				timeout = wait > 0 ? (int)wait : 0;
+		}
 		rc = poll(pfd, 3, timeout);
 		if (rc < 0 && errno != EINTR) {
 			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
@@ -598,9 +608,15 @@ ui_run(struct app *app, const struct ui_options *opts)
 			g = status_store_generation(ui.store);
 			if (g != gen) {
 				gen = g;
-				take_snapshot(&ui);
-				ui.dirty |= UI_DIRTY_FOOTER | UI_DIRTY_OVERLAY;
+				snap_due = true;
 			}
+		}
+		/* results arrive one by one: rebuild the rows at most every UI_SNAPSHOT_MIN_MS */
+		if (snap_due && time_mono_ms() - last_snap_ms >= UI_SNAPSHOT_MIN_MS) {
+			snap_due = false;
+			last_snap_ms = time_mono_ms();
+			take_snapshot(&ui);
+			ui.dirty |= UI_DIRTY_FOOTER | UI_DIRTY_OVERLAY;
 		}
 		/* keys (and KEY_RESIZE after SIGWINCH interrupted poll) */
 		while ((ch = getch()) != ERR && !ui.quit)
