@@ -44,6 +44,8 @@ struct ui_options {
 	bool exit_after_first_frame;	/* bench: quit once the first full frame is out */
 	long long start_mono_ms;	/* when the process started work (for the bench) */
 	char **runbook_names;		/* "name (file)" of each configured runbook */
+	bool have_drill;		/* a finished drill was found in the state dir */
+	double last_drill_rto_s;	/* its achieved RTO, < 0 when service was not restored */
 	size_t n_runbooks;
 	/* Hook: true while a runbook run is active, so q asks first (none yet). */
 	bool (*run_active)(void);

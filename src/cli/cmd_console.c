@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "drconsole/app.h"
+#include "drconsole/history.h"
 #include "drconsole/log.h"
 #include "drconsole/yaml_doc.h"
 #include "drconsole/ui.h"
@@ -147,6 +148,16 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 	}
 	uo.read_only_reason = reason != NULL ? reason : "";
 	load_runbook_names(&app.cfg, &uo);
+	{
+		struct report_summary sum;
+
+		/* local journals only: the header's "last drill" */
+		if (history_last_drill(app.cfg.state_dir, (double)app.cfg.rpo_ms / 1000.0,
+				       (double)app.cfg.rto_ms / 1000.0, &sum, NULL) == 0) {
+			uo.have_drill = true;
+			uo.last_drill_rto_s = sum.rto_s;
+		}
+	}
 
 	log_path = opts->log_path != NULL ? opts->log_path : app.cfg.log;
 	if (log_path != NULL) {

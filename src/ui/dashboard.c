@@ -90,7 +90,7 @@ draw_header(struct ui *ui)
 {
 	WINDOW *w = ui->win_header;
 	int hattr = ui_theme_attr(UI_header), cols = ui->lay.cols, x, y2;
-	char left[256], rpo[128], rto[64], obj[32], clock[32], badge[32];
+	char left[256], rpo[128], rto[128], obj[32], clock[32], badge[32];
 	enum ui_shown rs;
 	struct tm tm;
 	time_t now = (time_t)(ui->now_ms / 1000);
@@ -102,7 +102,17 @@ draw_header(struct ui *ui)
 		 ui->utf8 ? "→" : "->", env_name(ui, SITE_SECONDARY));
 	rpo_text(ui, rpo, sizeof rpo, &rs);
 	duration_format(ui->app->cfg.rto_ms, obj, sizeof obj);
-	snprintf(rto, sizeof rto, "RTO %s: last drill %s", obj, ui->utf8 ? "—" : "-");
+	if (!ui->opts->have_drill) {
+		snprintf(rto, sizeof rto, "RTO %s: last drill %s", obj, ui->utf8 ? "—" : "-");
+	} else if (ui->opts->last_drill_rto_s < 0) {
+		snprintf(rto, sizeof rto, "RTO %s: last drill not measured", obj);
+	} else {
+		char took[32];
+		bool met = ui->opts->last_drill_rto_s * 1000.0 <= (double)ui->app->cfg.rto_ms;
+
+		duration_format((long long)(ui->opts->last_drill_rto_s * 1000.0), took, sizeof took);
+		snprintf(rto, sizeof rto, "RTO %s: last drill %s %s", obj, took, met ? "OK" : "OVER");
+	}
 	gmtime_r(&now, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%SZ ", &tm);
 	snprintf(badge, sizeof badge, " %s ", ui_mode_word(ui->opts->mode));
