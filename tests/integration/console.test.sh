@@ -45,6 +45,20 @@ if screen | grep -qE "OK +$(row_re "$PR") slot standby1 +streaming"; then
 else
 	ko "primary slot row"
 fi
+# the other probes' rows in both panels, each with its state word
+others=1
+for h in $LAB_PRIMARY_HOSTS $LAB_SECONDARY_HOSTS; do
+	wait_re "✔ OK +$(row_re "$h") +up +[0-9]+ms " 10 || { others=0; echo "    no up row for $h"; }
+done
+[ "$(screen | grep -oF "│Hosts 5/5 up " | wc -l)" = 2 ] || others=0
+for u in "$LAB_COUCH_PRIMARY_URL" "$LAB_COUCH_SECONDARY_URL"; do	# a node row: no latency, a version
+	u=${u#http://}
+	wait_re "✔ OK +$(row_re "${u%:*}") +up +[a-z]" 5 || { others=0; echo "    no CouchDB row for $u"; }
+done
+wait_re "✔ OK +replication commcarehq -> comm.* caught up " 5 || others=0
+wait_re "│✔ OK +postgres daily backup +ok " 5 || others=0
+wait_re "│✔ OK +$(row_re "$PR") postgres backups +fresh " 5 || others=0
+[ $others = 1 ] && ok "hosts up by group, CouchDB up and replicating, backups OK (s3, sftp)" || ko "other probes' rows"
 # two more samples for the sparkline
 keys r
 sleep 1.2
@@ -66,13 +80,42 @@ fi
 keys Escape
 wait_gone "receiver_status" 2
 
+# exposure_vs_backup: the RPO headline's exposure and the age of the primary's
+# newest daily backup on screen, in seconds ("EXPOSURE AGE"), or nothing
+exposure_vs_backup() {
+	screen | python3 -c '
+import re, sys
+t = sys.stdin.read()
+def secs(d):
+    parts = re.findall(r"([0-9.]+)(ms|d|h|m|s)", d)
+    if not parts or "".join(a + b for a, b in parts) != d:
+        return None
+    return sum(float(a) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[b] for a, b in parts)
+e = re.search(r"RPO 15m: exposure (\S+) \(postgres\) ✔ OK", t)
+b = re.search(r"✔ OK +postgres daily backup +ok +(\S+) ", t)
+if e and b and secs(e.group(1)) is not None and secs(b.group(1)) is not None:
+    print(secs(e.group(1)), secs(b.group(1)))'
+}
 "$LAB_SH" stop-standby >/dev/null 2>&1
 keys r
-if wait_re "✖ CRIT +$(row_re "$SB") " 10 && wait_for "✖ CRIT   RTO" 3; then
-	ok "stopped standby: CRIT on screen after a refresh, RPO headline CRIT"
+if wait_re "✖ CRIT +$(row_re "$SB") " 10; then
+	ok "stopped standby: CRIT on screen after a refresh"
 else
 	ko "stopped standby"
 fi
+# the standby no longer bounds the data loss: the headline falls back to the
+# newest backup (the lab's is minutes old, within the 15m objective)
+fallback=0
+for _ in $(seq 30); do
+	read -r exp age <<<"$(exposure_vs_backup)"
+	if [ -n "${age:-}" ] && python3 -c 'import sys; e, a = map(float, sys.argv[1:]); sys.exit(not (a - 1 <= e <= a + 15))' "$exp" "$age"; then
+		fallback=1
+		break
+	fi
+	sleep 0.2
+done
+[ $fallback = 1 ] && ok "stopped standby: RPO headline is the newest backup's age (${exp}s vs ${age}s), OK" \
+	|| ko "RPO headline after the standby stopped (${exp:-?} vs ${age:-?})"
 "$LAB_SH" start-standby >/dev/null 2>&1
 streaming=0
 for _ in $(seq 30); do
