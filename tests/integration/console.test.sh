@@ -127,3 +127,23 @@ done
 [ $streaming = 1 ] && ok "restarted standby: streaming again on screen" || ko "standby back"
 keys q
 if wait_for "__EXIT__ 0" 10; then ok "q quits"; else ko "q quits"; fi
+
+# the longest state words (hostkey-CHANGED) are drawn whole, in tabs and side by side
+W=$(printf '%s\n' $LAB_PRIMARY_HOSTS | sed -n 3p)
+"$LAB_SH" rekey "$W" >/dev/null 2>&1
+start 80 24 "$D -c $LAB_CONFIG --log $E2E_TMP/console.log"
+wait_for "Hosts" 5
+keys G
+if wait_re "✖ CRIT +$(row_re "$W") +hostkey-CHANGED +host key" 10; then
+	ok "80x24: a re-keyed host reads CRIT hostkey-CHANGED, the word whole"
+else
+	ko "hostkey-CHANGED at 80x24"
+fi
+resize 120 40
+if wait_re "✖ CRIT +$(row_re "$W") +hostkey-CHANGED " 3 && wait_for "Hosts 4/5 up" 1; then
+	ok "120x40: hostkey-CHANGED whole beside the other panel, Hosts 4/5 up"
+else
+	ko "hostkey-CHANGED at 120x40"
+fi
+tm kill-session -t "$E2E_SESSION"
+"$LAB_SH" restore-key "$W" >/dev/null 2>&1
