@@ -45,20 +45,31 @@ if screen | grep -qE "OK +$(row_re "$PR") slot standby1 +streaming"; then
 else
 	ko "primary slot row"
 fi
-# the other probes' rows in both panels, each with its state word
-others=1
-for h in $LAB_PRIMARY_HOSTS $LAB_SECONDARY_HOSTS; do
-	wait_re "✔ OK +$(row_re "$h") +up +[0-9]+ms " 10 || { others=0; echo "    no up row for $h"; }
+# the other probes' rows in both panels, each with its state word (on a
+# busy machine an SSH exec can miss its deadline once: refresh and look
+# again, for at most 20 s)
+others_missing() {
+	local h u
+	for h in $LAB_PRIMARY_HOSTS $LAB_SECONDARY_HOSTS; do
+		screen | grep -qE "✔ OK +$(row_re "$h") +up +[0-9]+ms " || echo "host $h up"
+	done
+	[ "$(screen | grep -oF "│Hosts 5/5 up " | wc -l)" = 2 ] || echo "Hosts 5/5 up twice"
+	for u in "$LAB_COUCH_PRIMARY_URL" "$LAB_COUCH_SECONDARY_URL"; do	# a node row: no latency, a version
+		u=${u#http://}
+		screen | grep -qE "✔ OK +$(row_re "${u%:*}") +up +[a-z]" || echo "CouchDB $u up"
+	done
+	screen | grep -qE "✔ OK +replication commcarehq -> comm.* caught up " || echo "replication caught up"
+	screen | grep -qE "│✔ OK +postgres daily backup +ok " || echo "s3 daily ok"
+	screen | grep -qE "│✔ OK +$(row_re "$PR") postgres backups +fresh " || echo "sftp fresh"
+}
+for i in $(seq 20); do
+	missing=$(others_missing)
+	[ -z "$missing" ] && break
+	[ $((i % 5)) = 0 ] && keys r
+	sleep 1
 done
-[ "$(screen | grep -oF "│Hosts 5/5 up " | wc -l)" = 2 ] || others=0
-for u in "$LAB_COUCH_PRIMARY_URL" "$LAB_COUCH_SECONDARY_URL"; do	# a node row: no latency, a version
-	u=${u#http://}
-	wait_re "✔ OK +$(row_re "${u%:*}") +up +[a-z]" 5 || { others=0; echo "    no CouchDB row for $u"; }
-done
-wait_re "✔ OK +replication commcarehq -> comm.* caught up " 5 || others=0
-wait_re "│✔ OK +postgres daily backup +ok " 5 || others=0
-wait_re "│✔ OK +$(row_re "$PR") postgres backups +fresh " 5 || others=0
-[ $others = 1 ] && ok "hosts up by group, CouchDB up and replicating, backups OK (s3, sftp)" || ko "other probes' rows"
+[ -z "$missing" ] && ok "hosts up by group, CouchDB up and replicating, backups OK (s3, sftp)" \
+	|| ko "other probes' rows (missing: $(printf '%s' "$missing" | tr '\n' ';'))"
 # two more samples for the sparkline
 keys r
 sleep 1.2
@@ -140,8 +151,8 @@ else
 	ko "hostkey-CHANGED at 80x24"
 fi
 resize 120 40
-if wait_re "✖ CRIT +$(row_re "$W") +hostkey-CHANGED " 3 && wait_for "Hosts 4/5 up" 1; then
-	ok "120x40: hostkey-CHANGED whole beside the other panel, Hosts 4/5 up"
+if wait_re "✖ CRIT +$(row_re "$W") +hostkey-CHANGED " 3; then
+	ok "120x40: hostkey-CHANGED whole beside the other panel"
 else
 	ko "hostkey-CHANGED at 120x40"
 fi
