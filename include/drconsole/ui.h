@@ -162,6 +162,10 @@ const char *ui_shown_symbol(enum ui_shown s, bool utf8);
 enum ui_elem ui_shown_elem(enum ui_shown s);
 /* A value with its unit for display ("0.8s", "12kB", "3ms"); "" when none. */
 void ui_format_value(const struct observation *o, char *buf, size_t len);
+/* Cells a row's state word may use: its column (state_w), or also the value
+ * column after it (value_w + the gap) when that one is empty, so a long
+ * word such as "hostkey-CHANGED" is not cut where its meaning is. */
+int ui_state_cells(const char *state, int state_w, int value_w, bool value_empty);
 /* An age in whole seconds or coarser ("0s", "42s", "6h12m"). */
 void ui_format_age(long long ms, char *buf, size_t len);
 /* Sparkline of values into buf (UTF-8 blocks or ASCII); at most width cells. */

@@ -329,7 +329,8 @@ draw_item(struct ui *ui, WINDOW *w, int y, int width, const struct ui_row *r, bo
 		spark_w = 8;
 	ui_put(w, y, x, subject, subj_w, base);
 	x += subj_w + 1;
-	ui_put(w, y, x, state, state_w, selected ? base : ui_theme_attr(ui_shown_elem(shown)));
+	ui_put(w, y, x, state, ui_state_cells(state, state_w, value_w, value[0] == '\0'),
+	       selected ? base : ui_theme_attr(ui_shown_elem(shown)));
 	x += state_w + 1;
 	ui_put(w, y, x, value, value_w, base);
 	x += value_w + 1;

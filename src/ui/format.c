@@ -64,6 +64,16 @@ ui_shown_elem(enum ui_shown s)
 	return UI_normal;
 }
 
+int
+ui_state_cells(const char *state, int state_w, int value_w, bool value_empty)
+{
+	int need = state != NULL ? (int)strlen(state) : 0;
+
+	if (need <= state_w || !value_empty)
+		return state_w;
+	return need < state_w + 1 + value_w ? need : state_w + 1 + value_w;
+}
+
 void
 ui_format_value(const struct observation *o, char *buf, size_t len)
 {

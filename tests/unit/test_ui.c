@@ -206,6 +206,22 @@ test_format(void **state)
 	obs_unref(o);
 }
 
+/* A state word longer than its column borrows the empty value column. */
+static void
+test_state_cells(void **state)
+{
+	(void)state;
+	assert_int_equal(ui_state_cells("down", 11, 9, true), 11);
+	assert_int_equal(ui_state_cells("auth-failed", 11, 9, true), 11);
+	assert_int_equal(ui_state_cells("hostkey-CHANGED", 11, 9, true), 15);
+	assert_int_equal(ui_state_cells("hostkey-unknown", 11, 9, true), 15);
+	/* a value to show: the column stays as it is */
+	assert_int_equal(ui_state_cells("hostkey-CHANGED", 11, 9, false), 11);
+	/* never more than both columns */
+	assert_int_equal(ui_state_cells("a-state-word-of-thirty-letters", 11, 9, true), 21);
+	assert_int_equal(ui_state_cells(NULL, 11, 9, true), 11);
+}
+
 static void
 test_sparkline(void **state)
 {
@@ -371,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_theme_errors),
 		cmocka_unit_test(test_theme_inherit_and_find),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_state_cells),
 		cmocka_unit_test(test_sparkline),
 		cmocka_unit_test(test_panel_rows),
 	};
