@@ -21,9 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "drconsole/log.h"
 #include "drconsole/strbuf.h"
+
+/* Pause before a second reading of a standby with WAL pending replay. */
+#define PG_SECOND_LOOK_MS 250
 
 struct pg_target *
 pg_target_create(enum site_role site, const char *name, const char *address,
@@ -429,6 +433,18 @@ post_slots(const struct pg_target *t, struct probe_ctx *ctx,
 	*total_out = PQntuples(res);
 }
 
+/* Received WAL not replayed yet, and the last replayed commit over a second old. */
+static bool
+replay_pending_on_old_timestamp(const PGresult *res)
+{
+	uint64_t receive = 0, replay = 0;
+	bool have_delay;
+	double delay = cell_double(res, 0, 1, &have_delay);
+
+	return pg_lsn_parse(cell(res, 0, 2), &receive) && pg_lsn_parse(cell(res, 0, 3), &replay) &&
+	       receive > replay && have_delay && delay > 1.0;
+}
+
 static void
 observe_standby(enum site_role site, struct observation *o, const PGresult *res)
 {
@@ -518,6 +534,22 @@ pg_run(const struct probe_job *job, struct probe_ctx *ctx)
 		if (res == NULL) {
 			obs_set(o, OBS_UNKNOWN, "error", "%s", err);
 			goto post;
+		}
+		if (replay_pending_on_old_timestamp(res) && deadline - time_mono_ms() > 1000) {
+			/*
+			 * WAL received but not yet replayed, after a quiet spell: the
+			 * replay timestamp is that of the last commit, maybe long ago,
+			 * and says nothing about this WAL. Look again shortly; what a
+			 * standby replays within the pause is not lag.
+			 */
+			PGresult *again;
+
+			usleep(PG_SECOND_LOOK_MS * 1000);
+			again = pg_query(t, standby_sql, deadline, &err);
+			if (again != NULL) {
+				PQclear(res);
+				res = again;
+			}
 		}
 		observe_standby(t->site, o, res);
 		PQclear(res);

@@ -327,6 +327,29 @@ else
 fi
 tm kill-session -t "$E2E_SESSION"
 
+# ---- the header's last drill: the newest finished drill in the state dir
+mkdir -p "$E2E_TMP/drill-state/runs"
+printf 'name: Drill\nmodel: replicated\nsteps:\n  - id: promote\n    run: "true"\n  - id: dns\n    manual: Point DNS\n    restores_service: true\n' >"$E2E_TMP/drill.yml"
+t0=1795000000000
+for ev in \
+	"{\"event\":\"run_start\",\"runbook\":\"$E2E_TMP/drill.yml\",\"name\":\"Drill\",\"mode\":\"drill\",\"user\":\"op\",\"t\":$t0}" \
+	"{\"event\":\"step_start\",\"step\":\"promote\",\"user\":\"op\",\"t\":$t0}" \
+	"{\"event\":\"step_end\",\"step\":\"promote\",\"exit\":0,\"ok\":true,\"duration_ms\":60000,\"t\":$((t0 + 60000))}" \
+	"{\"event\":\"step_start\",\"step\":\"dns\",\"user\":\"op\",\"t\":$((t0 + 60000))}" \
+	"{\"event\":\"step_end\",\"step\":\"dns\",\"exit\":0,\"ok\":true,\"duration_ms\":5340000,\"t\":$((t0 + 5400000))}" \
+	"{\"event\":\"run_end\",\"outcome\":\"completed\",\"t\":$((t0 + 5401000))}"; do
+	printf '%s\n' "$ev"
+done >"$E2E_TMP/drill-state/runs/20261118-0300-drill.journal"
+STATE=$E2E_TMP/drill-state mkconf "$E2E_TMP/drill-conf.yml" "postgres: { user: drconsole_monitor, sslmode: disable, connect_timeout: 2s }"
+start 200 50 "$D -c $E2E_TMP/drill-conf.yml --log $LOG"
+check "header: the last drill's achieved RTO against the objective" wait_for "RTO 2h: last drill 1h30m OK" 5
+tm kill-session -t "$E2E_SESSION"
+STATE=$E2E_TMP/drill-state mkconf "$E2E_TMP/drill-conf2.yml" "objectives: { rpo: 15m, rto: 1h }"
+sed -i '1d' "$E2E_TMP/drill-conf2.yml"
+start 200 50 "$D -c $E2E_TMP/drill-conf2.yml --log $LOG"
+check "header: a drill over the RTO objective says OVER" wait_for "RTO 1h: last drill 1h30m OVER" 5
+tm kill-session -t "$E2E_SESSION"
+
 # ---- modes
 start 120 30 "$RUN --drill"
 check "--drill: DRILL badge" wait_for " DRILL " 5

@@ -53,3 +53,7 @@ for _ in $(seq 50); do
 	sleep 0.2
 done
 printf '%s' "$got" | grep -q '"form":"test"' && ok "a CouchDB doc written on the primary replicates to the secondary" || ko "couch replication" "$got"
+
+# idempotent: up on a running lab changes nothing and leaves it healthy
+out=$("$LAB_SH" up 2>&1) && st=$("$LAB_SH" status 2>&1) && ! printf '%s' "$st" | grep -q UNHEALTHY \
+	&& ok "lab up on a running lab is idempotent" || ko "lab up twice" "$out $st"

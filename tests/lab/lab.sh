@@ -261,6 +261,10 @@ start_couch() {	# addr name
 COUCH_REP_DOC=drlab-primary-to-secondary
 start_couch_replication() {	# [doc id suffix]
 	local code id=$COUCH_REP_DOC${1:+-$1}
+	# already there (lab up on a running lab): a triggered replication document
+	# cannot be written again (403), and need not be
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://$P.30:15984/_replicator/$id")
+	[ "$code" = 200 ] && return 0
 	code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -X PUT \
 		"http://$P.30:15984/_replicator/$id" \
 		-d "{\"source\":\"http://$P.30:15984/commcarehq\",\"target\":\"http://$S.30:15984/commcarehq\",\"continuous\":true${1:+,\"drlab_generation\":\"$1\"}}")
