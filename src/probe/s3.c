@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "drconsole/duration.h"
+#include "drconsole/httpget.h"
 #include "drconsole/log.h"
 #include "drconsole/sanitize.h"
 #include "drconsole/strbuf.h"
@@ -246,9 +247,9 @@ s3_target_create(const struct config *cfg, const struct site *site, const char *
 	const char *region = cfg->s3.region != NULL ? cfg->s3.region : site->aws_region;
 	char *fallback = NULL;
 
-	/* once, before any worker thread exists */
+	/* once, before any worker thread exists (libcurl: the one init of httpget.c) */
+	httpget_global_init();
 	if (!initialised) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
 		xmlInitParser();
 		initialised = true;
 	}
