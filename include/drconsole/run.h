@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "drconsole/config.h"
+#include "drconsole/engine.h"
 #include "drconsole/executor.h"
 #include "drconsole/runbook.h"
 #include "drconsole/site.h"
@@ -33,6 +34,18 @@ enum run_mode {
 };
 
 const char *run_mode_name(enum run_mode m);	/* "live", "drill", "dry-run" */
+
+/* A view of a run for a UI's checklist (see run_ui.progress). */
+struct run_progress {
+	const char *run_id;		/* NULL before the run has one */
+	const struct runbook *rb;
+	const struct engine *eng;	/* step states, started/ended times */
+	enum run_mode mode;
+	int current;			/* the step being worked on, -1 none */
+	const char *const *titles;	/* rendered step titles (rb->n_steps), or NULL */
+	bool finished;			/* run_execute is about to return */
+	int rc;				/* its exit code, when finished */
+};
 
 /*
  * How the driver talks to the operator. Text given to show() is already
@@ -47,6 +60,14 @@ struct run_ui {
 	int (*choose)(void *ud, const char *prompt, const char *const *options, size_t n,
 		      int dflt);
 	void (*show)(void *ud, const char *text);
+	/*
+	 * Optional (NULL: not called): the run's state changed. Called after
+	 * every journaled event (the engine then holds the new step states),
+	 * once before the first question with the run id known, and once at
+	 * the end with finished set. Everything pointed to is valid only
+	 * during the call.
+	 */
+	void (*progress)(void *ud, const struct run_progress *pg);
 	void *ud;
 };
 
@@ -64,6 +85,12 @@ struct run_params {
 	 * driver resets it after each step. May be NULL.
 	 */
 	int *cancel;
+	/*
+	 * The unfinished journal of this runbook the operator already chose
+	 * to resume (the console's resume dialog), so the driver does not ask
+	 * again; NULL: the driver finds one and asks.
+	 */
+	const char *resume_journal;
 };
 
 /* Run (or resume) a runbook; returns a process exit code (0 completed, 1 not, 2 refused). */

@@ -3,7 +3,8 @@
  *
  * One thread: ui_run owns the terminal, runs the probe scheduler (workers
  * post to the status store) and poll()s stdin, the store's self-pipe, a
- * signal pipe and a one-second timer. On a wake-up it takes a snapshot of
+ * signal pipe, a run's self-pipe (a runbook runs on its own thread through
+ * run_async.h) and a one-second timer. On a wake-up it takes a snapshot of
  * the store and rebuilds the rows of both site panels; drawing reads that
  * state and never changes it, through dirty flags, wnoutrefresh on each
  * window and one doupdate.
@@ -11,7 +12,8 @@
  * Files: main.c (loop, signals, terminal safety), layout.c (geometry),
  * dashboard.c (header, tabs, footer, message line), site_panel.c (rows of
  * one site grouped by probe), host_list.c (host rows by group), detail.c,
- * help.c, dialog.c, draw.c (clipped text, symbols), theme.c.
+ * help.c, dialog.c (runbook picker, resume, quit), checklist.c (a run:
+ * steps, live output, questions), draw.c (clipped text, symbols), theme.c.
  *
  * Observations are drawn generically by probe name, subject, state,
  * value/unit, age and fields, so a new probe shows up without UI changes.
@@ -44,11 +46,10 @@ struct ui_options {
 	bool exit_after_first_frame;	/* bench: quit once the first full frame is out */
 	long long start_mono_ms;	/* when the process started work (for the bench) */
 	char **runbook_names;		/* "name (file)" of each configured runbook */
+	char **runbook_models;		/* its model ("replicated", "restore", "failback") or NULL */
 	bool have_drill;		/* a finished drill was found in the state dir */
 	double last_drill_rto_s;	/* its achieved RTO, < 0 when service was not restored */
-	size_t n_runbooks;
-	/* Hook: true while a runbook run is active, so q asks first (none yet). */
-	bool (*run_active)(void);
+	size_t n_runbooks;		/* the paths are app->cfg.runbooks */
 };
 
 /* Open the console; returns an exit status. Needs a terminal on stdin/stdout. */

@@ -75,17 +75,21 @@ static void
 load_runbook_names(const struct config *cfg, struct ui_options *uo)
 {
 	uo->runbook_names = cfg->n_runbooks > 0 ? xcalloc(cfg->n_runbooks, sizeof *uo->runbook_names) : NULL;
+	uo->runbook_models = cfg->n_runbooks > 0 ? xcalloc(cfg->n_runbooks, sizeof *uo->runbook_models) : NULL;
 	for (size_t i = 0; i < cfg->n_runbooks; i++) {
 		struct diag_list dl = DIAG_LIST_INIT;
 		struct ydoc *doc = ydoc_load_file(cfg->runbooks[i], &dl);
 		const char *base = strrchr(cfg->runbooks[i], '/');
 		const char *name = doc != NULL ? ynode_str(ynode_get(doc->root, "name")) : NULL;
+		const char *model = doc != NULL ? ynode_str(ynode_get(doc->root, "model")) : NULL;
 
 		base = base != NULL ? base + 1 : cfg->runbooks[i];
 		if (name != NULL && dl.errors == 0)
 			uo->runbook_names[i] = xasprintf("%s (%s)", name, base);
 		else
 			uo->runbook_names[i] = xasprintf("%s: cannot be read (drconsole lint says why)", base);
+		if (model != NULL && dl.errors == 0)
+			uo->runbook_models[i] = xstrdup(model);
 		ydoc_free(doc);
 		diag_list_free(&dl);
 	}
@@ -175,6 +179,7 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 
 	log_close();
 	str_array_free(uo.runbook_names, uo.n_runbooks);
+	str_array_free(uo.runbook_models, uo.n_runbooks);
 	free(reason);
 	ui_theme_free(theme);
 	app_free(&app);

@@ -60,7 +60,29 @@ struct run {
 	bool have_lock;
 	long long heartbeat_ms;		/* monotonic time of the last heartbeat */
 	bool journal_failed;
+	int current;			/* step being worked on, -1 none */
+	char **titles;			/* rendered step titles (rb->n_steps) */
 };
+
+/* Tell the UI the state changed (run_ui.progress). */
+static void
+notify(struct run *r, bool finished, int rc)
+{
+	struct run_progress pg;
+
+	if (r->p->ui->progress == NULL)
+		return;
+	memset(&pg, 0, sizeof pg);
+	pg.run_id = r->run_id;
+	pg.rb = r->rb;
+	pg.eng = &r->eng;
+	pg.mode = r->p->mode;
+	pg.current = r->current;
+	pg.titles = (const char *const *)r->titles;
+	pg.finished = finished;
+	pg.rc = rc;
+	r->p->ui->progress(r->p->ui->ud, &pg);
+}
 
 /* ---- talking to the operator ---- */
 
@@ -144,6 +166,7 @@ jlog(struct run *r, json_t *ev)
 	}
 	engine_apply(&r->eng, ev);
 	json_decref(ev);
+	notify(r, false, 0);
 	return true;
 }
 
@@ -743,6 +766,8 @@ do_step(struct run *r, int i)
 	enum step_result result = STEP_OK;
 	json_t *rpo_ev = NULL;
 
+	r->current = i;
+	notify(r, false, 0);
 	title = render(r, st->title, false, st, &err);
 	if (title == NULL)
 		title = xstrdup(st->id);
@@ -1114,6 +1139,16 @@ drive(struct run *r)
 	}
 	runs_dir = xasprintf("%s/runs", r->cfg->state_dir);
 	resume_path = find_unfinished(runs_dir, r->rb->path);
+	if (r->p->resume_journal != NULL) {
+		/* chosen in the console's resume dialog: it must still be this runbook's open run */
+		if (resume_path == NULL || strcmp(resume_path, r->p->resume_journal) != 0) {
+			say(r, "%s is no longer the unfinished run of %s: not resuming it",
+			    r->p->resume_journal, r->rb->path);
+			free(runs_dir);
+			free(resume_path);
+			return 1;
+		}
+	}
 	if (resume_path != NULL && r->p->mode != RUN_DRY) {
 		struct journal_read jr;
 		static const char *const opts[] = {
@@ -1137,6 +1172,8 @@ drive(struct run *r)
 			    r->eng.mode : "?", run_mode_name(r->p->mode));
 			c = ask_choose(r, "The earlier run", (const char *const[]){ opts[0], opts[2] }, 2, 0);
 			c = c == 1 ? 2 : 0;
+		} else if (r->p->resume_journal != NULL) {
+			c = 1;
 		} else {
 			c = ask_choose(r, "The earlier run", opts, 3, r->p->yes ? 1 : 0);
 		}
@@ -1302,6 +1339,17 @@ run_execute(const struct run_params *p)
 	r.vars.run_id = r.run_id;
 	r.vars.mode = run_mode_name(p->mode);
 	engine_init(&r.eng, r.rb);
+	r.current = -1;
+	r.titles = xcalloc(r.rb->n_steps + 1, sizeof *r.titles);
+	for (size_t i = 0; i < r.rb->n_steps; i++) {
+		char *terr = NULL;
+
+		r.titles[i] = render(&r, r.rb->steps[i].title, false, &r.rb->steps[i], &terr);
+		if (r.titles[i] == NULL)
+			r.titles[i] = xstrdup(r.rb->steps[i].title != NULL ? r.rb->steps[i].title
+					      : r.rb->steps[i].id);
+		free(terr);
+	}
 	r.audit = audit_open(p->cfg->state_dir, &err);
 	if (r.audit == NULL) {
 		say(&r, "audit log: %s: not running without it", err);
@@ -1310,6 +1358,8 @@ run_execute(const struct run_params *p)
 	} else {
 		rc = drive(&r);
 	}
+	r.current = -1;
+	notify(&r, true, rc);
 	for (int i = 0; i < 2; i++) {
 		if (r.ex[i] != NULL)
 			r.ex[i]->free(r.ex[i]);
@@ -1321,6 +1371,7 @@ run_execute(const struct run_params *p)
 	audit_close(r.audit);
 	run_targets_free(r.lock_t, r.lock_n);
 	engine_free(&r.eng);
+	str_array_free(r.titles, r.rb->n_steps);
 	run_vars_free(&r.vars);
 	runbook_free(r.rb);
 	free(r.run_id);

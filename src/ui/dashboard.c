@@ -92,6 +92,7 @@ draw_header(struct ui *ui)
 	int hattr = ui_theme_attr(UI_header), cols = ui->lay.cols, x, y2;
 	char left[256], rpo[128], rto[128], obj[32], clock[32], badge[32];
 	enum ui_shown rs;
+	enum ui_mode hmode;
 	struct tm tm;
 	time_t now = (time_t)(ui->now_ms / 1000);
 
@@ -102,20 +103,24 @@ draw_header(struct ui *ui)
 		 ui->utf8 ? "→" : "->", env_name(ui, SITE_SECONDARY));
 	rpo_text(ui, rpo, sizeof rpo, &rs);
 	duration_format(ui->app->cfg.rto_ms, obj, sizeof obj);
-	if (!ui->opts->have_drill) {
+	if (!ui->have_drill) {
 		snprintf(rto, sizeof rto, "RTO %s: last drill %s", obj, ui->utf8 ? "—" : "-");
-	} else if (ui->opts->last_drill_rto_s < 0) {
+	} else if (ui->last_drill_rto_s < 0) {
 		snprintf(rto, sizeof rto, "RTO %s: last drill not measured", obj);
 	} else {
 		char took[32];
-		bool met = ui->opts->last_drill_rto_s * 1000.0 <= (double)ui->app->cfg.rto_ms;
+		bool met = ui->last_drill_rto_s * 1000.0 <= (double)ui->app->cfg.rto_ms;
 
-		duration_format((long long)(ui->opts->last_drill_rto_s * 1000.0), took, sizeof took);
+		duration_format((long long)(ui->last_drill_rto_s * 1000.0), took, sizeof took);
 		snprintf(rto, sizeof rto, "RTO %s: last drill %s %s", obj, took, met ? "OK" : "OVER");
 	}
 	gmtime_r(&now, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%SZ ", &tm);
-	snprintf(badge, sizeof badge, " %s ", ui_mode_word(ui->opts->mode));
+	/* a run started from the console shows its own mode (a DRILL is DRILL everywhere) */
+	hmode = ui->run != NULL && ui->opts->mode != UI_MODE_READ_ONLY ? ui_run_mode_badge(ui->run_mode)
+								       : ui->opts->mode;
+	snprintf(badge, sizeof badge, ui->run != NULL && ui_run_active(ui) ? " %s RUN " : " %s ",
+		 ui_mode_word(hmode));
 
 	x = ui_put(w, 0, 0, left, cols, hattr | A_BOLD);
 	y2 = ui->lay.header.h > 1 ? 1 : 0;
@@ -138,7 +143,7 @@ draw_header(struct ui *ui)
 		int bx = cx - 1 - ui_text_width(badge);
 
 		ui_put(w, 0, cx, clock, cols - cx, hattr);
-		ui_put(w, 0, bx, badge, cx - bx, ui_theme_attr(mode_elem(ui->opts->mode)));
+		ui_put(w, 0, bx, badge, cx - bx, ui_theme_attr(mode_elem(hmode)));
 	}
 	wnoutrefresh(w);
 }
@@ -212,6 +217,11 @@ draw_footer(struct ui *ui)
 	char right[64], age[32];
 
 	werase(w);
+	if (ui->view == UI_VIEW_RUN && ui->run != NULL) {
+		ui_checklist_footer(ui, w);
+		wnoutrefresh(w);
+		return;
+	}
 	if (ui->last_post_ms > 0) {
 		ui_format_age(ui->now_ms - ui->last_post_ms, age, sizeof age);
 		snprintf(right, sizeof right, "refreshed %s ago ", age);

@@ -9,9 +9,12 @@
 
 #include "drconsole/duration.h"
 
-static const struct {
+struct help_key {
 	const char *keys, *what;
-} help_keys[] = {
+};
+
+/* On the dashboard. */
+static const struct help_key help_keys[] = {
 	{ "Up/Down  k/j", "move the selection" },
 	{ "PgUp/PgDn", "move a page" },
 	{ "g / G  Home/End", "first / last row" },
@@ -21,26 +24,46 @@ static const struct {
 	{ "/", "filter hosts and rows (Enter keeps, Esc clears)" },
 	{ "Esc", "clear the filter; close a view or dialog" },
 	{ "r", "refresh every probe now" },
-	{ "F", "failover runbook" },
+	{ "F", "failover runbook (the active run's checklist while one runs)" },
 	{ "R", "restore-from-backups runbook" },
 	{ "B", "fail-back runbook" },
+
 	{ "mouse wheel", "scroll" },
 	{ "?", "this help" },
 	{ "q", "quit (asks first while a run is active)" },
 };
 
+/* In the checklist of a run. */
+static const struct help_key run_keys[] = {
+	{ "y / n", "answer a confirmation (Enter and Esc answer no)" },
+	{ "text, Enter", "a typed confirmation: exactly the word it asks for" },
+	{ "Up/Down  1-9, Enter", "pick an answer of a choice (Esc: its default)" },
+	{ "Up/Down  k/j", "scroll the output" },
+	{ "PgUp/PgDn", "scroll a page" },
+	{ "g / G  Home/End", "oldest output / follow the end again" },
+	{ "c", "cancel the running command (asks; killed on its host)" },
+	{ "Esc  Tab  d", "back to the dashboard; the run goes on (F/R/B returns)" },
+	{ "Tab (asked)", "look at the dashboard first; the question waits" },
+	{ "mouse wheel", "scroll the output" },
+	{ "?", "this help" },
+	{ "q", "quit (asks first while the run is active)" },
+};
+
 void
 ui_help_draw(struct ui *ui)
 {
-	int h = (int)ARRAY_LEN(help_keys) + 9, w = 74, y = 1;
+	bool in_run = ui->help_return == UI_VIEW_RUN && ui->run != NULL;
+	const struct help_key *keys = in_run ? run_keys : help_keys;
+	size_t n = in_run ? ARRAY_LEN(run_keys) : ARRAY_LEN(help_keys);
+	int h = (int)n + 9, w = 74, y = 1;
 	WINDOW *win = ui_overlay_window(ui, h, w);
 	char line[160], iv[32];
 
 	getmaxyx(win, h, w);
-	ui_put(win, 0, 2, " Keys ", w - 4, ui_theme_attr(UI_title));
-	for (size_t i = 0; i < ARRAY_LEN(help_keys) && y < h - 1; i++, y++) {
-		ui_put(win, y, 2, help_keys[i].keys, 22, ui_theme_attr(UI_key));
-		ui_put(win, y, 25, help_keys[i].what, w - 27, ui_theme_attr(UI_dialog));
+	ui_put(win, 0, 2, in_run ? " Keys in a run " : " Keys ", w - 4, ui_theme_attr(UI_title));
+	for (size_t i = 0; i < n && y < h - 1; i++, y++) {
+		ui_put(win, y, 2, keys[i].keys, 22, ui_theme_attr(UI_key));
+		ui_put(win, y, 25, keys[i].what, w - 27, ui_theme_attr(UI_dialog));
 	}
 	y++;
 	if (y < h - 1) {
@@ -68,7 +91,7 @@ int
 ui_help_key(struct ui *ui, int ch)
 {
 	(void)ch;
-	ui->view = UI_VIEW_DASH;
+	ui->view = ui->help_return == UI_VIEW_RUN && ui->run != NULL ? UI_VIEW_RUN : UI_VIEW_DASH;
 	ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
 	if (ui->win_overlay != NULL) {
 		delwin(ui->win_overlay);

@@ -224,12 +224,15 @@ render(struct ui *ui)
 	} else {
 		unsigned d = ui->dirty;
 
-		if (ui->view == UI_VIEW_DETAIL)
+		if (ui->view == UI_VIEW_DETAIL || ui->view == UI_VIEW_RUN ||
+		    (ui->view == UI_VIEW_HELP && ui->help_return == UI_VIEW_RUN))
 			ui->dirty &= ~UI_DIRTY_PANELS;
 		ui_dashboard_draw(ui);
 		ui->dirty = d;
 		if (ui->view == UI_VIEW_DETAIL)
 			ui_detail_draw(ui);
+		else if (ui->view == UI_VIEW_RUN)
+			ui_checklist_draw(ui);
 		else if (ui->view == UI_VIEW_HELP)
 			ui_help_draw(ui);
 		else if (ui->view == UI_VIEW_DIALOG)
@@ -246,14 +249,19 @@ switch_panel(struct ui *ui, int to)
 	ui->dirty |= UI_DIRTY_PANELS | UI_DIRTY_HEADER;
 }
 
+/* F / R / B: the picker preselecting the runbook of model; the active run's checklist while one runs. */
 static void
-runbook_key(struct ui *ui, const char *what)
+runbook_key(struct ui *ui, const char *what, const char *model)
 {
 	if (ui->opts->mode == UI_MODE_READ_ONLY) {
 		ui_message(ui, UI_warn, "read-only: %s (%s refused)", ui->opts->read_only_reason, what);
 		return;
 	}
-	ui_dialog_open(ui, UI_DLG_RUNBOOK, what);
+	if (ui->run != NULL) {
+		ui_run_show(ui);
+		return;
+	}
+	ui_runbook_picker(ui, what, model);
 }
 
 static void
@@ -355,22 +363,23 @@ dashboard_key(struct ui *ui, int ch)
 		break;
 	case '?':
 		ui->view = UI_VIEW_HELP;
+		ui->help_return = UI_VIEW_DASH;
 		ui->dirty |= UI_DIRTY_OVERLAY;
 		break;
 	case 'q':
-		if (ui->opts->run_active != NULL && ui->opts->run_active())
+		if (ui_run_active(ui))
 			ui_dialog_open(ui, UI_DLG_QUIT, "Quit");
 		else
 			ui->quit = true;
 		break;
 	case 'F':
-		runbook_key(ui, "Failover");
+		runbook_key(ui, "Failover", "replicated");
 		break;
 	case 'R':
-		runbook_key(ui, "Restore");
+		runbook_key(ui, "Restore", "restore");
 		break;
 	case 'B':
-		runbook_key(ui, "Fail-back");
+		runbook_key(ui, "Fail-back", "failback");
 		break;
 	case KEY_MOUSE:
 		mouse_key(ui);
@@ -406,6 +415,9 @@ handle_key(struct ui *ui, int ch)
 		break;
 	case UI_VIEW_DIALOG:
 		ui_dialog_key(ui, ch);
+		break;
+	case UI_VIEW_RUN:
+		ui_checklist_key(ui, ch);
 		break;
 	case UI_VIEW_DASH:
 		dashboard_key(ui, ch);
@@ -503,7 +515,7 @@ ui_run(struct app *app, const struct ui_options *opts)
 	struct ui ui;
 	sigset_t block, old;
 	size_t jobs;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	unsigned long long gen = 0;
 	long long last_snap_ms = 0;
 	bool snap_due = false;
@@ -513,6 +525,8 @@ ui_run(struct app *app, const struct ui_options *opts)
 	ui.app = app;
 	ui.opts = opts;
 	ui.interval_ms = app->cfg.refresh_ms > 0 ? app->cfg.refresh_ms : 10000;
+	ui.have_drill = opts->have_drill;
+	ui.last_drill_rto_s = opts->last_drill_rto_s;
 	ui.panels[0].role = SITE_PRIMARY;
 	ui.panels[1].role = SITE_SECONDARY;
 	ui.panels[0].sel = ui.panels[1].sel = -1;
@@ -559,8 +573,10 @@ ui_run(struct app *app, const struct ui_options *opts)
 	pfd[0].fd = STDIN_FILENO;
 	pfd[1].fd = status_store_fd(ui.store);
 	pfd[2].fd = sig_pipe[0];
-	for (int i = 0; i < 3; i++)
+	pfd[3].fd = -1;
+	for (int i = 0; i < 4; i++)
 		pfd[i].events = POLLIN;
+	ui_resume_offer(&ui);
 
 	while (!ui.quit) {
 		long long now;
@@ -583,7 +599,9 @@ ui_run(struct app *app, const struct ui_options *opts)
 			if (wait < timeout)
 				timeout = wait > 0 ? (int)wait : 0;
 		}
-		rc = poll(pfd, 3, timeout);
+		pfd[3].fd = ui.run != NULL ? run_async_fd(ui.run) : -1;
+		pfd[3].revents = 0;
+		rc = poll(pfd, 4, timeout);
 		if (rc < 0 && errno != EINTR) {
 			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
 			break;
@@ -592,14 +610,23 @@ ui_run(struct app *app, const struct ui_options *opts)
 			/* a new second: clock, ages, the RPO exposure */
 			update_rpo(&ui);
 			ui.dirty |= UI_DIRTY_HEADER | UI_DIRTY_PANELS | UI_DIRTY_FOOTER |
-				    (ui.view == UI_VIEW_DETAIL ? UI_DIRTY_OVERLAY : 0);
+				    (ui.view == UI_VIEW_DETAIL || ui.view == UI_VIEW_RUN ? UI_DIRTY_OVERLAY : 0);
 		}
 		if (rc > 0 && (pfd[2].revents & POLLIN)) {
 			unsigned char b;
+			bool quit = false;
 
-			while (read(sig_pipe[0], &b, 1) == 1)
-				log_msg(LOG_INFO, "signal %d: quitting", b);
-			ui.quit = true;
+			/* Ctrl-C while a run is active asks first, as q does */
+			while (read(sig_pipe[0], &b, 1) == 1) {
+				log_msg(LOG_INFO, "signal %d%s", b, b == SIGINT && ui_run_active(&ui)
+					? ": a run is active, asking" : ": quitting");
+				if (b != SIGINT || !ui_run_active(&ui))
+					quit = true;
+			}
+			if (quit)
+				ui.quit = true;
+			else if (ui.view != UI_VIEW_DIALOG || ui.dialog != UI_DLG_QUIT)
+				ui_dialog_open(&ui, UI_DLG_QUIT, "Quit");
 		}
 		if (rc > 0 && (pfd[1].revents & POLLIN)) {
 			unsigned long long g;
@@ -618,6 +645,9 @@ ui_run(struct app *app, const struct ui_options *opts)
 			take_snapshot(&ui);
 			ui.dirty |= UI_DIRTY_FOOTER | UI_DIRTY_OVERLAY;
 		}
+		/* the run's state changed (a question is shown at once, type-ahead flushed) */
+		if (rc > 0 && (pfd[3].revents & POLLIN))
+			ui_run_poll(&ui);
 		/* keys (and KEY_RESIZE after SIGWINCH interrupted poll) */
 		while ((ch = getch()) != ERR && !ui.quit)
 			handle_key(&ui, ch);
@@ -628,6 +658,13 @@ ui_run(struct app *app, const struct ui_options *opts)
 	delete_windows(&ui);
 	restore_terminal();
 	fatal_set_hook(NULL);
+	if (ui.run != NULL) {
+		/* safe answers from now on, its command cancelled; the journal keeps the rest */
+		if (ui_run_active(&ui))
+			fprintf(stderr, "drconsole: stopping the active run (its journal offers to resume it)\n");
+		ui_run_stop(&ui);
+	}
+	history_free(ui.unfinished, ui.n_unfinished);
 	log_msg(LOG_INFO, "console closed");
 	if (!stop_scheduler(ui.sched, UI_QUIT_WAIT_MS)) {
 		/* a probe is stuck in its timeout: do not make the operator wait for it */

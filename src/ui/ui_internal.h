@@ -8,6 +8,9 @@
 
 #include <curses.h>
 
+#include "drconsole/history.h"
+#include "drconsole/run.h"
+#include "drconsole/run_async.h"
 #include "drconsole/ui.h"
 
 enum ui_view {
@@ -15,12 +18,14 @@ enum ui_view {
 	UI_VIEW_DETAIL,
 	UI_VIEW_HELP,
 	UI_VIEW_DIALOG,
+	UI_VIEW_RUN,		/* the checklist of a run */
 };
 
 enum ui_dialog_kind {
 	UI_DLG_NONE,
 	UI_DLG_RUNBOOK,		/* F / R / B */
 	UI_DLG_QUIT,		/* q while a run is active */
+	UI_DLG_RESUME,		/* unfinished runs found at start */
 };
 
 /* What needs drawing before the next doupdate. */
@@ -71,6 +76,25 @@ struct ui {
 	enum ui_dialog_kind dialog;
 	char dialog_title[64];
 	int dialog_sel;
+	enum run_mode pick_mode;	/* the picker's mode for the next run */
+	struct run_info *unfinished;	/* the resume dialog's runs */
+	size_t n_unfinished;
+	enum ui_view help_return;	/* the view ? was pressed in */
+	enum ui_view dialog_return;	/* the view a dialog was opened from */
+
+	/* checklist.c: the run started from the console (NULL none) */
+	struct run_async *run;
+	enum run_mode run_mode;
+	unsigned long long run_gen;	/* run state generation last drawn */
+	unsigned q_id;			/* question being shown, 0 none */
+	long long q_shown_ms;		/* monotonic time it appeared */
+	char q_input[128];		/* typed confirmation so far */
+	int q_sel;			/* choice selected */
+	int out_scroll;			/* output lines scrolled up from the end; 0 follows */
+	bool cancel_asked;		/* 'c' pressed: y cancels the command */
+	bool run_finished_seen;		/* the end of the run was handled */
+	bool have_drill;		/* the header's last drill (from opts, then each finished drill) */
+	double last_drill_rto_s;
 
 	char message[256];
 	enum ui_elem message_elem;
@@ -113,5 +137,24 @@ void ui_dialog_draw(struct ui *ui);
 int ui_dialog_key(struct ui *ui, int ch);
 /* A centred overlay window of h x w (clamped to the screen). */
 WINDOW *ui_overlay_window(struct ui *ui, int h, int w);
+/* F / R / B: the picker, preselecting the first runbook of model (NULL any). */
+void ui_runbook_picker(struct ui *ui, const char *title, const char *model);
+/* At start: offer to resume unfinished runs (read from the state dir). */
+void ui_resume_offer(struct ui *ui);
+
+/* checklist.c */
+void ui_run_start(struct ui *ui, const char *runbook_path, enum run_mode mode,
+		  const char *resume_journal);
+/* Back to the run's checklist (F/R/B while one exists); the question guard re-armed. */
+void ui_run_show(struct ui *ui);
+/* The run's fd was readable: new state, maybe a question (shown at once). */
+void ui_run_poll(struct ui *ui);
+bool ui_run_active(const struct ui *ui);
+/* Quitting: the run gets safe answers, its command is cancelled; waits a little. */
+void ui_run_stop(struct ui *ui);
+void ui_checklist_draw(struct ui *ui);
+int ui_checklist_key(struct ui *ui, int ch);
+void ui_checklist_footer(struct ui *ui, WINDOW *w);
+enum ui_mode ui_run_mode_badge(enum run_mode m);
 
 #endif

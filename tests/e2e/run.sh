@@ -265,11 +265,13 @@ wait_for "┌─ PRIMARY production" 2
 # ---- F opens the runbook picker (live mode)
 keys F
 if wait_for "Failover: choose a runbook" 2 && has "failover.yml" && has "restore.yml" &&
-   has "not available in the console yet"; then
-	pass "F: runbook picker lists the configured runbooks, points to line mode"
+   screen | grep -qE "Mode: +LIVE" && has "Enter starts"; then
+	pass "F: runbook picker lists the configured runbooks and the mode (LIVE)"
 else
 	fail "runbook picker"
 fi
+keys m
+check "m: the next run's mode becomes DRILL" wait_re "Mode: +DRILL" 2
 keys Escape
 check "Esc closes the picker" wait_gone "choose a runbook" 2
 keys q
@@ -356,6 +358,9 @@ check "--drill: DRILL badge" wait_for " DRILL " 5
 tm kill-session -t "$E2E_SESSION"
 start 120 30 "$RUN --dry-run"
 check "--dry-run: DRY-RUN badge" wait_for " DRY-RUN " 5
+keys F
+check "--dry-run: the picker's mode is DRY-RUN" wait_re "Mode: +DRY-RUN +shows every command" 3
+keys Escape
 
 # ---- colour: escapes with colour, none under NO_COLOR
 colour_codes() {	# stdin: capture-pane -e; prints how many SGR colour parameters

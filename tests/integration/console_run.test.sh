@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Runbooks from the console, against the lab, in tmux: F opens the picker,
+# a run's checklist shows step states and live output; escape sequences a
+# remote command prints do not reach the terminal; kill -9 of the console
+# mid-step, then a new console offers to resume and the interrupted step
+# waits for a decision (it is not re-run); a wrong typed confirmation
+# refuses the destructive step and the exact one runs it; a second operator
+# cannot take the lock; q asks while a run is active; a dry-run of the lab
+# failover from the picker executes nothing.
+set -u
+cd "$(dirname "$0")/../.."
+D=${DRCONSOLE:-$PWD/drconsole}
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+unset NO_COLOR
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "SKIP: console run (tmux is not installed)"
+	exit 0
+fi
+. tests/e2e/lib.sh
+T=$(mktemp -d "$LAB_DIR/console-run.XXXXXX")
+CFG=$T.yml	# beside the lab config: its relative paths still resolve
+RB=$T/console-test.yml
+LABRB=$LAB_DIR/../../runbooks/lab/failover.yml
+cleanup() { e2e_cleanup; rm -rf "$T" "$T".*yml "$T.yml" "$LAB_DIR/locks"; }
+trap cleanup EXIT
+ok() { echo "PASS: console run $1"; }
+ko() { echo "FAIL: console run $1"; screen 2>/dev/null | sed 's/^/    | /' | head -50; }
+cclogs() { cat "$LAB_DIR"/sites/*/commcare-cloud.log 2>/dev/null | md5sum; }
+in_recovery() { psql -X -At -h "$LAB_PG_STANDBY_HOST" -p "$LAB_PG_PORT" -U "$LAB_PG_MONITOR_USER" -d postgres -c "select pg_is_in_recovery()" 2>&1; }
+marks() { [ -e "$T/mark" ] && wc -l <"$T/mark" || echo 0; }
+# answer a question: the console drops keys that arrive within 250 ms of it
+answer() { sleep 0.4; keys "$@"; }
+# the number of the option whose text contains $1, in the question shown
+option_no() { screen | grep -oE "[0-9]\) $1" | head -1 | cut -d')' -f1; }
+
+sed -e "s#^state_dir: .*#state_dir: $T/state#" -e "s#^runbooks: .*#runbooks: [$RB, $LABRB]#" \
+	-e "s#^  connect_timeout: .*#  connect_timeout: 10s#" "$LAB_CONFIG" >"$CFG"
+cat >"$RB" <<EOF
+name: Console test
+model: replicated
+steps:
+  - id: esc
+    title: Print escape sequences
+    on: secondary:control
+    run: printf 'before\033[2J\033[H\033]0;pwned\007\033[31mRED\033[0m after\n'
+  - id: slow
+    title: A slow step
+    on: secondary:control
+    run: echo x >> $T/mark; sleep 60
+  - id: wipe
+    title: A destructive step
+    on: secondary:control
+    run: touch $T/wiped
+    destructive: true
+EOF
+CON="$D -c $CFG --log $T/console.log"
+console_pid() { pgrep -f -- "^$D -c $CFG" | head -1; }
+
+# ---- F: the picker, Enter starts the run in the checklist view
+start 160 45 "$CON"
+wait_for "SECONDARY backup-labprod" 5
+keys F
+if wait_for "Failover: choose a runbook" 3 && screen | grep -q "Console test (console-test.yml)" &&
+   screen | grep -qE "Mode: +LIVE +runs every command"; then
+	ok "F opens the picker with the configured runbooks and the mode (LIVE)"
+else
+	ko "picker"
+fi
+keys m
+wait_for "DRILL  the same steps" 2 && keys m && wait_for "DRY-RUN  shows every command" 2 && keys m &&
+	wait_re "Mode: +LIVE" 2 && ok "m cycles the mode: drill, dry-run, live" || ko "mode cycle"
+keys Enter
+if wait_for "Run this step?" 15 && wait_re "▌ Console test +[0-9TZ]+-console-test +LIVE" 2 &&
+   screen | grep -qE "\? ASKING +Print escape sequences" && screen | grep -qE "· pending +A slow step"; then
+	ok "the checklist: title, mode, steps with their states, the question"
+else
+	ko "checklist"
+fi
+
+# ---- escape sequences printed by the remote command
+answer y
+if wait_for "esc done" 10 && screen | grep -q "before.*RED.* after" &&
+   screen | head -1 | grep -q "^ drconsole  labprod → backup-labprod" &&
+   [ "$(tm display -p -t "$E2E_SESSION" '#{pane_title}')" != pwned ] &&
+   ! tm capture-pane -p -e -t "$E2E_SESSION" | grep -q $'\e\[31mRED'; then
+	ok "a remote command's escape sequences are shown as text: the screen, title and colours are untouched"
+else
+	ko "escape sequences (title: $(tm display -p -t "$E2E_SESSION" '#{pane_title}'))"
+fi
+
+# ---- the lock: a second operator (own state dir) is refused, the holder named
+wait_for "Run this step?" 5
+sed "s#^state_dir: .*#state_dir: $T/state2#" "$CFG" >"$T.other.yml"
+out=$("$D" -c "$T.other.yml" run "$RB" </dev/null 2>&1); rc=$?
+if [ $rc != 0 ] && printf '%s' "$out" | grep -qi "lock" && printf '%s' "$out" | grep -q "$(id -un)" && [ "$(marks)" = 0 ]; then
+	ok "a second operator cannot take the lock while the console's run holds it (holder named)"
+else
+	ko "lock" ; printf '%s\n' "$out" | tail -5 | sed 's/^/    /'
+fi
+
+# ---- Tab: the dashboard while the question waits; F comes back
+answer Tab
+if wait_for "the run waits for your answer: F, R or B shows it again" 3 && wait_re "LIVE RUN" 2; then
+	keys F
+	wait_for "Run this step?" 3 && ok "Tab shows the dashboard while a question waits; F returns to it" \
+		|| ko "F back to the run"
+else
+	ko "Tab to the dashboard"
+fi
+
+# ---- q while a run is active asks; n keeps the console (back at the
+# question, keys within 250 ms are dropped: answer waits)
+answer q
+if wait_for "A run is active. Quit anyway? (y/N)" 3; then
+	keys n
+	wait_gone "Quit anyway" 3 && ! screen | grep -q __EXIT__ && ok "q asks while a run is active; n keeps it" \
+		|| ko "quit no"
+else
+	ko "quit dialog"
+fi
+
+# ---- kill -9 mid-step, then resume from a new console
+wait_for "Run this step?" 3
+answer y
+for _ in $(seq 50); do [ "$(marks)" = 1 ] && break; sleep 0.1; done
+if wait_re "▶ RUNNING +A slow step +[0-9]" 5; then
+	ok "a running step counts up in the checklist"
+else
+	ko "running step"
+fi
+pid=$(console_pid)
+[ -n "$pid" ] && kill -9 "$pid"
+wait_for "__EXIT__ 137" 5 || ko "kill -9"
+start 160 45 "$CON"
+if wait_for "Unfinished runs: resume?" 10 && screen | grep -q "Console test  live  by $(id -un)"; then
+	ok "a new console offers the unfinished run"
+else
+	ko "resume offer"
+fi
+keys Enter
+if wait_for "INTERRUPTED" 15 && wait_re "! INTERRUPTED +A slow step" 5 && [ "$(marks)" = 1 ]; then
+	ok "resumed: the interrupted step is shown INTERRUPTED and waits for a decision (not re-run)"
+else
+	ko "interrupted step (marks $(marks))"
+fi
+n=$(option_no "skip")
+if [ -n "$n" ]; then
+	answer "$n" Enter
+else
+	ko "no skip option"
+fi
+
+# ---- the destructive step: a wrong typed confirmation refuses it
+if wait_for "Type the environment name 'backup-labprod'" 10 && wait_for "Type to confirm" 2; then
+	answer backup-labpro Enter
+	if wait_for "does not match: cancelled" 5 && wait_for "STOPPED (exit 1)" 5 && [ ! -e "$T/wiped" ]; then
+		ok "a wrong typed confirmation refuses the destructive step (nothing run)"
+	else
+		ko "wrong typed"
+	fi
+else
+	ko "typed question"
+fi
+# Esc, F, Enter: the earlier run is resumed and the exact name confirms
+keys Escape
+wait_gone "STOPPED" 3
+keys F
+wait_for "choose a runbook" 3 && keys Enter
+if wait_for "The earlier run" 15; then
+	answer "$(option_no "resume")" Enter
+	wait_for "Type to confirm" 10 && answer backup-labprod Enter
+	if wait_for "FINISHED (exit 0)" 10 && [ -e "$T/wiped" ] && [ "$(marks)" = 1 ] &&
+	   screen | grep -qE "✓ done +⚠ A destructive step" && screen | grep -qE "\- skipped +A slow step"; then
+		ok "resumed again from the picker: the exact name runs the step; finished, no step ran twice"
+	else
+		ko "exact typed (marks $(marks))"
+	fi
+else
+	ko "earlier run question"
+fi
+id=$(ls "$T/state/runs" | sed -n 's/\.journal$//p' | head -1)
+"$D" -c "$CFG" report "$id" 2>/dev/null | grep -q "wipe" && ok "its report (drconsole report $id)" || ko "report"
+
+# ---- dry-run of the lab failover from the picker: nothing executed
+keys Escape
+wait_gone "FINISHED" 3
+before=$(cclogs)
+keys F
+wait_for "choose a runbook" 3
+keys j m m
+wait_re "Mode: +DRY-RUN" 2 && keys Enter
+fin=0
+for _ in $(seq 60); do
+	screen | grep -q "FINISHED (exit 0)" && { fin=1; break; }
+	screen | grep -q "Run this step?" && answer y
+	sleep 0.2
+done
+if [ $fin = 1 ] && screen | grep -q "DRY-RUN" && [ "$(cclogs)" = "$before" ] && [ "$(in_recovery)" = t ] &&
+   screen | grep -q "17/17 steps"; then
+	ok "a dry-run of the lab failover from the console: every step shown, nothing executed"
+else
+	ko "dry-run from the console (recovery $(in_recovery))"
+fi
+keys q
+wait_for "__EXIT__ 0" 5 && ok "q quits once the run finished" || ko "quit"
