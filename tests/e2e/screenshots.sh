@@ -77,3 +77,31 @@ for th in light high-contrast; do
 	shot "theme-$th" 160 40
 	tm kill-session -t "$E2E_SESSION"
 done
+
+# the checklist of a drill (lab only): its own state dir, stopped at the
+# typed confirmation of the promotion, then quit (the run is cancelled)
+if [ "$CONF" = "${LAB_CONFIG:-}" ]; then
+	SC=$LAB_DIR/screenshots.yml
+	sed "s#^state_dir: .*#state_dir: $E2E_TMP/state#" "$CONF" >"$SC"
+	start 160 40 "$D -c $SC --log $E2E_TMP/log"
+	wait_for "Hosts" 5
+	sleep 2
+	keys F
+	wait_for "choose a runbook" 3
+	keys j m Enter
+	for _ in $(seq 60); do
+		screen | grep -q "Type to confirm" && break
+		screen | grep -q "Run this step?" && { sleep 0.4; keys y; }
+		sleep 0.2
+	done
+	sleep 0.5
+	shot checklist 160 40
+	keys Escape
+	sleep 0.3
+	keys q
+	sleep 0.5
+	keys y
+	wait_for "__EXIT__" 10
+	tm kill-session -t "$E2E_SESSION"
+	rm -f "$SC"
+fi

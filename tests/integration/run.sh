@@ -34,7 +34,9 @@ export PGPASSFILE=$LAB_PGPASSFILE LAB_SH=$LAB DRCONSOLE=${DRCONSOLE:-$ROOT/drcon
 
 for t in tests/integration/*.test.sh; do
 	[ -x "$t" ] || continue
-	timeout 600 "$t" 2>&1 || echo "FAIL: $(basename "$t") exited $?"
+	timeout 600 "$t" 2>&1
+	rc=$?
+	[ $rc = 0 ] || echo "FAIL: $(basename "$t") exited $rc"
 done
 for b in "$BUILD"/tests/itest_*; do
 	[ -x "$b" ] || continue

@@ -30,8 +30,8 @@ for k, fp in want.items():
     assert h["fields"]["fingerprint"] == fp, (h, fp)
     assert h["fields"]["key_type"] == "ssh-ed25519", h
     assert h["unit"] == "ms" and h["value"] >= 0, h
-    # one status run opens each session once: a host's probe reuses it only
-    # when the SFTP backup probe of the same host (one pool) got there first
+    # one status run opens each session once: the host probe reuses it only
+    # when the SFTP backup probe of the same host (one pool) got there first.
     sftp_first = any(k2.startswith(k.split("/host/")[0] + "/sftp/") and k2.endswith("/" + k.split("/host/")[1]) for k2 in o)
     assert h["fields"]["reused"] == "no" or sftp_first, h'; then
 	ok "all $(echo $LAB_PRIMARY_HOSTS $LAB_SECONDARY_HOSTS | wc -w) lab hosts up, host keys verified, fingerprints match ssh-keygen -l"
