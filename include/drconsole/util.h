@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -48,6 +49,8 @@ void str_array_free(char **v, size_t n);
 /* Wall-clock time (UTC epoch) and monotonic time, in milliseconds. */
 long long time_wall_ms(void);
 long long time_mono_ms(void);
+/* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait. */
+void time_deadline_after(struct timespec *ts, long long ms);
 
 /*
  * Write all of buf to fd (retrying short writes and EINTR), then fsync.

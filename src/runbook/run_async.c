@@ -404,13 +404,7 @@ run_async_wait(struct run_async *ra, int ms)
 
 	if (!ra->started || ra->joined)
 		return true;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	time_deadline_after(&until, ms);
 	pthread_mutex_lock(&ra->mu);
 	while (!ra->st.finished && pthread_cond_timedwait(&ra->cv, &ra->mu, &until) == 0)
 		;

@@ -67,7 +67,7 @@ ui_run_start(struct ui *ui, const char *runbook_path, enum run_mode mode, const 
 {
 	struct run_params p;
 	char *err = NULL;
-	sigset_t block, old;
+	sigset_t old;
 	bool started;
 
 	if (ui->opts->mode == UI_MODE_READ_ONLY) {
@@ -91,12 +91,7 @@ ui_run_start(struct ui *ui, const char *runbook_path, enum run_mode mode, const 
 	p.resume_journal = resume_journal;
 	ui->run = run_async_create();
 	/* the run thread and its probe workers inherit this mask: signals stay with the UI thread */
-	sigemptyset(&block);
-	sigaddset(&block, SIGWINCH);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
+	ui_block_signals(&old);
 	started = run_async_start(ui->run, &p, &err) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!started) {

@@ -484,13 +484,7 @@ stop_scheduler(struct scheduler *sched, int wait_ms)
 		scheduler_free(sched);
 		return true;
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	time_deadline_after(&until, wait_ms);
 	pthread_mutex_lock(&c.lock);
 	while (!c.done && pthread_cond_timedwait(&c.cv, &c.lock, &until) == 0)
 		;
@@ -503,6 +497,19 @@ stop_scheduler(struct scheduler *sched, int wait_ms)
 	return done;
 }
 
+void
+ui_block_signals(sigset_t *old)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGWINCH);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
 static void
 ui_fatal_hook(void)
 {
@@ -513,7 +520,7 @@ int
 ui_run(struct app *app, const struct ui_options *opts)
 {
 	struct ui ui;
-	sigset_t block, old;
+	sigset_t old;
 	size_t jobs;
 	struct pollfd pfd[4];
 	unsigned long long gen = 0;
@@ -549,12 +556,7 @@ ui_run(struct app *app, const struct ui_options *opts)
 	jobs = probes_add_all(ui.sched, ui.store, &app->cfg, app->sites);
 
 	/* workers inherit this mask: these signals reach only the UI thread */
-	sigemptyset(&block);
-	sigaddset(&block, SIGWINCH);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
+	ui_block_signals(&old);
 	scheduler_start(ui.sched);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 

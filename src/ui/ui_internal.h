@@ -7,6 +7,7 @@
 #define DRCONSOLE_UI_INTERNAL_H
 
 #include <curses.h>
+#include <signal.h>
 
 #include "drconsole/history.h"
 #include "drconsole/run.h"
@@ -141,6 +142,9 @@ WINDOW *ui_overlay_window(struct ui *ui, int h, int w);
 void ui_runbook_picker(struct ui *ui, const char *title, const char *model);
 /* At start: offer to resume unfinished runs (read from the state dir). */
 void ui_resume_offer(struct ui *ui);
+
+/* main.c: block the signals the UI thread handles (threads started now inherit it). */
+void ui_block_signals(sigset_t *old);
 
 /* checklist.c */
 void ui_run_start(struct ui *ui, const char *runbook_path, enum run_mode mode,

@@ -203,3 +203,10 @@ else
 fi
 keys q
 wait_for "__EXIT__ 0" 5 && ok "q quits once the run finished" || ko "quit"
+# stderr went to the log while curses was active: nothing a sanitizer said may hide there
+if grep -qE "Sanitizer|runtime error" "$T/console.log" 2>/dev/null; then
+	echo "FAIL: console run sanitizer report in the console log"
+	grep -E -A20 "Sanitizer|runtime error" "$T/console.log" | head -40 | sed 's/^/    | /'
+else
+	ok "no sanitizer report in the console log"
+fi
