@@ -1,12 +1,24 @@
 /*
- * scheduler.c: one mutex, two condition variables (on the monotonic clock),
- * N workers. A worker takes the earliest due idle job, runs it unlocked, and
+ * scheduler.c: one mutex, condition variables on the monotonic clock, N
+ * workers. A worker takes the earliest due idle job, runs it unlocked, and
  * sets its next due time one interval after it finished. run_once counts
  * completed runs per job to know when every job has run since the request.
+ *
+ * DESIGN: no thundering herd. Job due times are spread out (each is one
+ * interval after its last end), so waking every idle worker at each due
+ * time or each completion would cost N context switches per job. Instead
+ * one idle worker holds the timer (a timed wait until the earliest due
+ * time, on timer_cv); the others wait untimed on work_cv. A worker that
+ * takes a job while no one holds the timer wakes one idle worker to take it
+ * over (or the next due job), so due jobs still start in parallel, one
+ * wake-up each. A completion whose next due time is earlier than the
+ * timer's wakes the holder to wait less. Refresh, run_once and stopping
+ * wake everyone.
  */
 #include "drconsole/scheduler.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +26,13 @@
 
 struct scheduler {
 	pthread_mutex_t lock;
-	pthread_cond_t work_cv;		/* workers wait for due jobs */
+	pthread_cond_t work_cv;		/* idle workers without the timer */
+	pthread_cond_t timer_cv;	/* the worker holding the timer */
 	pthread_cond_t done_cv;		/* run_once waits for completions */
+	bool timer_held;		/* a worker waits for timer_until */
+	long long timer_until;
+	unsigned long timer_gen;	/* which wait holds it */
+	size_t idle;			/* workers waiting on work_cv */
 	struct probe_job *jobs;
 	size_t n_jobs;
 	size_t cap_jobs;
@@ -59,6 +76,7 @@ scheduler_create(struct status_store *store, void *env, size_t workers,
 
 	pthread_mutex_init(&s->lock, NULL);
 	cond_init_mono(&s->work_cv);
+	cond_init_mono(&s->timer_cv);
 	cond_init_mono(&s->done_cv);
 	s->store = store;
 	s->env = env;
@@ -111,6 +129,35 @@ pick_job(struct scheduler *s, long long now, long long *next_due)
 	return best;
 }
 
+/* Under the lock: every worker looks again (refresh, run_once, stop). */
+static void
+wake_all(struct scheduler *s)
+{
+	pthread_cond_broadcast(&s->work_cv);
+	pthread_cond_broadcast(&s->timer_cv);
+}
+
+/* Under the lock, no job due now: wait for the next one, or for a wake-up. */
+static void
+wait_for_work(struct scheduler *s, long long next_due)
+{
+	unsigned long gen;
+
+	if (next_due < 0 || (s->timer_held && s->timer_until <= next_due)) {
+		s->idle++;
+		pthread_cond_wait(&s->work_cv, &s->lock);
+		s->idle--;
+		return;
+	}
+	/* hold the timer (taking it over from a holder that waits longer) */
+	gen = ++s->timer_gen;
+	s->timer_held = true;
+	s->timer_until = next_due;
+	timed_wait(&s->timer_cv, &s->lock, next_due);
+	if (s->timer_gen == gen)
+		s->timer_held = false;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -124,13 +171,13 @@ worker_main(void *arg)
 		long long started;
 
 		if (j == NULL) {
-			if (next_due < 0)
-				pthread_cond_wait(&s->work_cv, &s->lock);
-			else
-				timed_wait(&s->work_cv, &s->lock, next_due);
+			wait_for_work(s, next_due);
 			continue;
 		}
 		j->running = 1;
+		/* someone must watch the next due job while this one runs */
+		if (!s->timer_held && s->idle > 0)
+			pthread_cond_signal(&s->work_cv);
 		pthread_mutex_unlock(&s->lock);
 
 		ctx.store = s->store;
@@ -146,7 +193,9 @@ worker_main(void *arg)
 		if (j->due_ms <= started)
 			j->due_ms = time_mono_ms() + s->interval_ms;
 		pthread_cond_broadcast(&s->done_cv);
-		pthread_cond_broadcast(&s->work_cv);
+		/* due before the timer: the holder waits less */
+		if (s->timer_held && j->due_ms < s->timer_until)
+			pthread_cond_signal(&s->timer_cv);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -193,7 +242,7 @@ scheduler_refresh(struct scheduler *s)
 	for (size_t i = 0; i < s->n_jobs; i++)
 		if (!s->jobs[i].running)
 			s->jobs[i].due_ms = now;
-	pthread_cond_broadcast(&s->work_cv);
+	wake_all(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -213,7 +262,7 @@ scheduler_run_once(struct scheduler *s, long long deadline_ms)
 		if (!j->running)
 			j->due_ms = 0;
 	}
-	pthread_cond_broadcast(&s->work_cv);
+	wake_all(s);
 	pthread_mutex_unlock(&s->lock);
 	scheduler_start(s);	/* wants are set: first runs count */
 	pthread_mutex_lock(&s->lock);
@@ -231,7 +280,7 @@ scheduler_run_once(struct scheduler *s, long long deadline_ms)
 				}
 			}
 		if (requeued)
-			pthread_cond_broadcast(&s->work_cv);
+			wake_all(s);
 		if (late == 0 || time_mono_ms() >= deadline_ms)
 			break;
 		timed_wait(&s->done_cv, &s->lock, deadline_ms);
@@ -248,7 +297,7 @@ scheduler_free(struct scheduler *s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
-	pthread_cond_broadcast(&s->work_cv);
+	wake_all(s);
 	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 0; i < s->n_threads; i++)
 		pthread_join(s->threads[i], NULL);
@@ -260,6 +309,7 @@ scheduler_free(struct scheduler *s)
 	free(s->jobs);
 	free(s->threads);
 	pthread_cond_destroy(&s->work_cv);
+	pthread_cond_destroy(&s->timer_cv);
 	pthread_cond_destroy(&s->done_cv);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -601,6 +601,9 @@ ui_run(struct app *app, const struct ui_options *opts)
 			if (wait < timeout)
 				timeout = wait > 0 ? (int)wait : 0;
 		}
+		/* a snapshot is due anyway: results arriving before it need not wake us one by one */
+		pfd[1].fd = snap_due ? -1 : status_store_fd(ui.store);
+		pfd[1].revents = 0;
 		pfd[3].fd = ui.run != NULL ? run_async_fd(ui.run) : -1;
 		pfd[3].revents = 0;
 		rc = poll(pfd, 4, timeout);
@@ -642,6 +645,8 @@ ui_run(struct app *app, const struct ui_options *opts)
 		}
 		/* results arrive one by one: rebuild the rows at most every UI_SNAPSHOT_MIN_MS */
 		if (snap_due && time_mono_ms() - last_snap_ms >= UI_SNAPSHOT_MIN_MS) {
+			status_store_drain(ui.store);
+			gen = status_store_generation(ui.store);
 			snap_due = false;
 			last_snap_ms = time_mono_ms();
 			take_snapshot(&ui);

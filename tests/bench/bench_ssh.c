@@ -125,8 +125,8 @@ main(int argc, char **argv)
 	       rounds, steady_wall / rounds, steady_cpu / rounds,
 	       hosts > 0 ? steady_cpu / rounds * 1000.0 / (double)hosts : 0.0, mean_ms, max_ms,
 	       up, hosts, kept);
-	printf("RSS with %zu kept sessions: %ld kB (peak %ld kB)\n", kept, status_kb("VmRSS:"),
-	       status_kb("VmHWM:"));
+	printf("RSS with %zu kept sessions: %ld kB (peak %ld kB; anonymous %ld kB, files %ld kB)\n", kept,
+	       status_kb("VmRSS:"), status_kb("VmHWM:"), status_kb("RssAnon:"), status_kb("RssFile:"));
 	scheduler_free(sched);
 	probe_env_free(env);
 	status_store_free(store);

@@ -173,6 +173,51 @@ test_scheduler_deadline_and_slow_job(void **state)
 	status_store_free(st);
 }
 
+/*
+ * Periodic mode starts due jobs in parallel although idle workers are woken
+ * one at a time (one holds the timer; each started job hands it on).
+ */
+static void
+test_scheduler_periodic_parallel(void **state)
+{
+	struct status_store *st = status_store_create(0);
+	struct scheduler *s = scheduler_create(st, NULL, 8, 300);
+	struct counter_target *t[12];
+	long long start;
+	bool all_once = false;
+
+	(void)state;
+	for (int i = 0; i < 12; i++) {
+		char key[16];
+
+		t[i] = xcalloc(1, sizeof *t[i]);
+		t[i]->sleep_ms = 100;
+		snprintf(key, sizeof key, "job%d", i);
+		scheduler_add(s, &counter_probe, key, t[i], 1000);
+	}
+	start = time_mono_ms();
+	scheduler_start(s);
+	/* twelve 100 ms jobs on eight workers: two waves, about 200 ms (serially 1.2 s) */
+	while (!all_once && time_mono_ms() - start < 2000) {
+		all_once = true;
+		for (int i = 0; i < 12; i++)
+			if (__atomic_load_n(&t[i]->runs, __ATOMIC_RELAXED) < 1)
+				all_once = false;
+		sleep_ms(10);
+	}
+	assert_true(all_once);
+	assert_true(time_mono_ms() - start < 700);
+	/* and each comes back one interval after it ended */
+	sleep_ms(900);
+	for (int i = 0; i < 12; i++) {
+		int runs = __atomic_load_n(&t[i]->runs, __ATOMIC_RELAXED);
+
+		assert_true(runs >= 2 && runs <= 4);
+	}
+	scheduler_free(s);
+	status_store_free(st);
+}
+
 static void
 test_scheduler_periodic_and_refresh(void **state)
 {
@@ -214,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_store_wakes_pipe),
 		cmocka_unit_test(test_scheduler_run_once_parallel),
 		cmocka_unit_test(test_scheduler_deadline_and_slow_job),
+		cmocka_unit_test(test_scheduler_periodic_parallel),
 		cmocka_unit_test(test_scheduler_periodic_and_refresh),
 	};
 
