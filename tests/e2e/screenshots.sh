@@ -33,13 +33,13 @@ shot() {
 	local name=$1 cols=$2 lines=$3 html=$E2E_TMP/$1.html prof
 	screen -e | aha --black --title "drconsole: $name" >"$html.raw"
 	# a fixed monospace font and cell size, no page margin
-	sed 's|<head>|<head><style>body{margin:6px;background:#000}pre{font-family:"DejaVu Sans Mono",monospace;font-size:14px;line-height:16px;margin:0}</style>|' \
+	sed 's|<head>|<head><style>body{margin:6px;background:#000}pre{font-family:"DejaVu Sans Mono",monospace;font-size:14px;line-height:17px;margin:0}</style>|' \
 		"$html.raw" >"$html"
 	prof=$(mktemp -d)
 	chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
 		--disable-component-update --disable-sync --no-first-run --hide-scrollbars \
 		--user-data-dir="$prof" --screenshot="$OUT/$name.png" \
-		--window-size=$((cols * 845 / 100 + 12)),$((lines * 16 + 12)) "file://$html" >/dev/null 2>&1
+		--window-size=$((cols * 845 / 100 + 12)),$((lines * 17 + 12)) "file://$html" >/dev/null 2>&1
 	rm -rf "$prof"
 	echo "screenshots: $OUT/$name.png"
 }
@@ -91,7 +91,7 @@ if [ "$CONF" = "${LAB_CONFIG:-}" ]; then
 	keys j m Enter
 	for _ in $(seq 60); do
 		screen | grep -q "Type to confirm" && break
-		screen | grep -q "Run this step?" && { sleep 0.4; keys y; }
+		screen | grep -q "y confirms" && { sleep 0.4; keys y; }
 		sleep 0.2
 	done
 	sleep 0.5
