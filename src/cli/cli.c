@@ -45,7 +45,7 @@ cli_usage(FILE *fp)
 	      "\n"
 	      "Commands:\n", fp);
 	for (size_t i = 0; commands[i] != NULL; i++)
-		fprintf(fp, "  %-8s %-26s %s\n", commands[i]->name,
+		fprintf(fp, "  %-9s %-27s %s\n", commands[i]->name,
 			commands[i]->args, commands[i]->summary);
 	fputs("\n"
 	      "Options:\n"
