@@ -309,11 +309,11 @@ progress_of(const struct run_async_state *st, long long *est_total)
 static void
 draw_title(struct ui *ui, WINDOW *w, const struct run_async_state *st, int cols)
 {
-	char line[512], el[32], est[32], bar[64];
+	char line[64], status[256], el[32], est[32], bar[64];
 	long long est_total = 0, now = ui->now_ms;
 	double frac = progress_of(st, &est_total);
 	size_t n_fin = 0;
-	int bw = 20, filled, x;
+	int bw = 20, filled, x, status_w, id_w, name_w;
 	const char *sep = ui->utf8 ? "·" : "-";
 
 	for (size_t i = 0; i < st->n_steps; i++)
@@ -334,23 +334,38 @@ draw_title(struct ui *ui, WINDOW *w, const struct run_async_state *st, int cols)
 		bar[i] = i < filled ? '#' : '.';
 	bar[bw] = '\0';
 	ui_fill(w, 0, 0, cols, ui_theme_attr(UI_section));
-	snprintf(line, sizeof line, " %s %s  %s", ui->utf8 ? "▌" : "|",
-		 st->runbook_name != NULL ? st->runbook_name : "(loading runbook)",
-		 st->run_id != NULL ? st->run_id : "");
-	x = ui_put(w, 0, 0, line, cols, ui_theme_attr(UI_section) | A_BOLD);
+	/* the mode first, then the progress, the runbook's name in what is left, the run id if it fits */
+	x = ui_put(w, 0, 0, ui->utf8 ? " ▌ " : " | ", cols, ui_theme_attr(UI_section) | (int)A_BOLD);
 	snprintf(line, sizeof line, " %s ", ui_mode_word(ui_run_mode_badge(st->mode)));
-	x += 2;
 	x += ui_put(w, 0, x, line, cols - x,
 		    ui_theme_attr(st->mode == RUN_DRILL ? UI_badge_drill
 				  : st->mode == RUN_DRY ? UI_badge_dryrun : UI_badge_live));
 	if (st->finished)
-		snprintf(line, sizeof line, "  %s (exit %d) %s %zu/%zu steps %s took %s",
+		snprintf(status, sizeof status, "%s (exit %d) %s %zu/%zu steps %s took %s",
 			 st->rc == 0 ? "FINISHED" : "STOPPED", st->rc, sep, n_fin, st->n_steps, sep, el);
-	else
-		snprintf(line, sizeof line, "  %zu/%zu steps %s elapsed %s of estimated %s [%s] %d%%",
+	else if (cols >= UI_WIDE_COLS)
+		snprintf(status, sizeof status, "%zu/%zu steps %s elapsed %s of estimated %s [%s] %d%%",
 			 n_fin, st->n_steps, sep, el, est, bar, (int)(frac * 100 + 0.5));
-	ui_put(w, 0, x, line, cols - x, ui_theme_attr(st->finished ? (st->rc == 0 ? UI_ok : UI_warn)
-						       : UI_section));
+	else
+		snprintf(status, sizeof status, "%zu/%zu steps %s %s of ~%s %d%%", n_fin, st->n_steps, sep,
+			 el, est, (int)(frac * 100 + 0.5));
+	status_w = ui_text_width(status);
+	id_w = st->run_id != NULL ? ui_text_width(st->run_id) + 2 : 0;
+	name_w = cols - x - 2 - status_w - 2 - id_w;
+	if (name_w < 16) {
+		id_w = 0;	/* no room for the run id (the footer names it when the run ends) */
+		name_w = cols - x - 2 - status_w - 2;
+	}
+	if (name_w < 8)
+		name_w = 8;
+	x += 2;
+	x += ui_put(w, 0, x, st->runbook_name != NULL ? st->runbook_name : "(loading runbook)", name_w,
+		    ui_theme_attr(UI_section) | (int)A_BOLD);
+	x += 2;
+	x += ui_put(w, 0, x, status, cols - x, ui_theme_attr(st->finished ? (st->rc == 0 ? UI_ok : UI_warn)
+								: UI_section));
+	if (id_w > 0 && x + id_w <= cols)
+		ui_put_right(w, 0, cols - 1, st->run_id, ui_theme_attr(UI_dim));
 }
 
 static void

@@ -70,7 +70,7 @@ keys m
 wait_for "DRILL  the same steps" 2 && keys m && wait_for "DRY-RUN  shows every command" 2 && keys m &&
 	wait_re "Mode: +LIVE" 2 && ok "m cycles the mode: drill, dry-run, live" || ko "mode cycle"
 keys Enter
-if wait_for "Run this step?" 15 && wait_re "▌ Console test +[0-9TZ]+-console-test +LIVE" 2 &&
+if wait_for "Run this step?" 15 && wait_re "▌ +LIVE +Console test +0/3 steps .* [0-9TZ]+-console-test$" 2 &&
    screen | grep -qE "\? ASKING +Print escape sequences" && screen | grep -qE "· pending +A slow step"; then
 	ok "the checklist: title, mode, steps with their states, the question"
 else
