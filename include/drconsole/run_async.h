@@ -109,9 +109,11 @@ bool run_async_answer(struct run_async *ra, unsigned qid, bool yes, const char *
 void run_async_cancel(struct run_async *ra);
 /*
  * The UI is going away: every question from now on gets its safe default
- * (no, cancel, stop) and the running command is cancelled.
+ * (no, cancel, stop), so the run stops at the next one. cancel_command:
+ * the running command is cancelled too (the operator quit); false lets it
+ * finish and be journaled (the terminal hung up: the step keeps going).
  */
-void run_async_abort(struct run_async *ra);
+void run_async_abort(struct run_async *ra, bool cancel_command);
 /* Wait up to ms for the run thread; true when it finished (and was joined). */
 bool run_async_wait(struct run_async *ra, int ms);
 /* Free (the run must be finished, or never started). */

@@ -387,13 +387,14 @@ run_async_cancel(struct run_async *ra)
 }
 
 void
-run_async_abort(struct run_async *ra)
+run_async_abort(struct run_async *ra, bool cancel_command)
 {
 	pthread_mutex_lock(&ra->mu);
 	ra->aborted = true;
 	pthread_cond_broadcast(&ra->cv);
 	pthread_mutex_unlock(&ra->mu);
-	run_async_cancel(ra);
+	if (cancel_command)
+		run_async_cancel(ra);
 }
 
 bool

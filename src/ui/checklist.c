@@ -29,8 +29,8 @@
 
 /* keys arriving this soon after a question appeared are dropped */
 #define UI_Q_GUARD_MS 250
-/* how long quitting waits for the run thread to stop its command */
-#define UI_RUN_STOP_WAIT_MS 5000
+/* how long quitting waits for the run thread, beyond the SSH connect bound */
+#define UI_RUN_STOP_WAIT_MS 3000
 
 enum ui_mode
 ui_run_mode_badge(enum run_mode m)
@@ -172,21 +172,39 @@ ui_run_poll(struct ui *ui)
 	}
 }
 
-void
-ui_run_stop(struct ui *ui)
+bool
+ui_run_stop(struct ui *ui, bool hangup)
 {
+	long long wait_ms = UI_RUN_STOP_WAIT_MS + ui->app->cfg.ssh.connect_timeout_ms;
+
 	if (ui->run == NULL)
-		return;
-	run_async_abort(ui->run);
-	if (!run_async_wait(ui->run, UI_RUN_STOP_WAIT_MS)) {
+		return true;
+	if (hangup && ui_run_active(ui)) {
+		/*
+		 * The operator's terminal is gone, not their decision: the running
+		 * step finishes (bounded by its own timeout) and is journaled; the
+		 * next question gets its safe default, so the run stops there.
+		 */
+		log_msg(LOG_WARN, "terminal hung up with a run active: letting the running step finish");
+		run_async_abort(ui->run, false);
+		while (!run_async_wait(ui->run, 60000))
+			log_msg(LOG_INFO, "still waiting for the running step to finish");
+		run_async_free(ui->run);
+		ui->run = NULL;
+		return true;
+	}
+	run_async_abort(ui->run, true);
+	/* a cancelled command is ended on its host over a fresh session: give that its bound */
+	if (!run_async_wait(ui->run, (int)wait_ms)) {
 		/* its command did not stop in time: the journal shows the step as started */
-		log_msg(LOG_WARN, "the run did not stop within %d ms; leaving it (resume offers it)",
-			UI_RUN_STOP_WAIT_MS);
-		ui->run = NULL;		/* the thread still uses it; the process is ending */
-		return;
+		log_msg(LOG_WARN, "the run did not stop within %lld ms; leaving it (resume offers it)",
+			wait_ms);
+		ui->run = NULL;		/* the thread still uses it: the caller must exit now */
+		return false;
 	}
 	run_async_free(ui->run);
 	ui->run = NULL;
+	return true;
 }
 
 /* ---- drawing ---- */

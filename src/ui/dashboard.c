@@ -408,7 +408,8 @@ ui_too_small_draw(struct ui *ui)
 	if (x < 0)
 		x = 0;
 	ui_put(stdscr, y, x, msg, ui->lay.cols - x, ui_theme_attr(UI_warn));
-	snprintf(now, sizeof now, "now %dx%d; q quits", ui->lay.cols, ui->lay.lines);
+	snprintf(now, sizeof now, ui_run_active(ui) ? "now %dx%d; a run is active" : "now %dx%d; q quits",
+		 ui->lay.cols, ui->lay.lines);
 	x = (ui->lay.cols - (int)strlen(now)) / 2;
 	if (y + 1 < ui->lay.lines)
 		ui_put(stdscr, y + 1, x < 0 ? 0 : x, now, ui->lay.cols, ui_theme_attr(UI_dim));

@@ -398,7 +398,8 @@ handle_key(struct ui *ui, int ch)
 		return;
 	}
 	if (ui->lay.kind == UI_LAYOUT_TOO_SMALL) {
-		if (ch == 'q')
+		/* no dialog fits: with a run active, quitting waits for a bigger terminal */
+		if (ch == 'q' && !ui_run_active(ui))
 			ui->quit = true;
 		return;
 	}
@@ -525,7 +526,7 @@ ui_run(struct app *app, const struct ui_options *opts)
 	struct pollfd pfd[4];
 	unsigned long long gen = 0;
 	long long last_snap_ms = 0;
-	bool snap_due = false;
+	bool snap_due = false, hangup = false;
 	const char *log_path = app->cfg.log;
 
 	memset(&ui, 0, sizeof ui);
@@ -623,6 +624,8 @@ ui_run(struct app *app, const struct ui_options *opts)
 
 			/* Ctrl-C while a run is active asks first, as q does */
 			while (read(sig_pipe[0], &b, 1) == 1) {
+				if (b == SIGHUP)
+					hangup = true;
 				log_msg(LOG_INFO, "signal %d%s", b, b == SIGINT && ui_run_active(&ui)
 					? ": a run is active, asking" : ": quitting");
 				if (b != SIGINT || !ui_run_active(&ui))
@@ -667,9 +670,14 @@ ui_run(struct app *app, const struct ui_options *opts)
 	fatal_set_hook(NULL);
 	if (ui.run != NULL) {
 		/* safe answers from now on, its command cancelled; the journal keeps the rest */
-		if (ui_run_active(&ui))
+		if (ui_run_active(&ui) && !hangup)
 			fprintf(stderr, "drconsole: stopping the active run (its journal offers to resume it)\n");
-		ui_run_stop(&ui);
+		if (!ui_run_stop(&ui, hangup)) {
+			fprintf(stderr, "drconsole: the run's command did not stop; exiting without it "
+				"(the next start offers to resume the run)\n");
+			log_close();
+			exit(EXIT_RUNTIME);
+		}
 	}
 	history_free(ui.unfinished, ui.n_unfinished);
 	log_msg(LOG_INFO, "console closed");

@@ -154,8 +154,13 @@ void ui_run_show(struct ui *ui);
 /* The run's fd was readable: new state, maybe a question (shown at once). */
 void ui_run_poll(struct ui *ui);
 bool ui_run_active(const struct ui *ui);
-/* Quitting: the run gets safe answers, its command is cancelled; waits a little. */
-void ui_run_stop(struct ui *ui);
+/*
+ * Quitting: the run gets safe answers, its command is cancelled; waits a
+ * little. False when its thread is still busy: the process must exit
+ * without freeing what the run uses. hangup (the terminal is gone): the
+ * running command is not cancelled but finishes and is journaled first.
+ */
+bool ui_run_stop(struct ui *ui, bool hangup);
 void ui_checklist_draw(struct ui *ui);
 int ui_checklist_key(struct ui *ui, int ch);
 void ui_checklist_footer(struct ui *ui, WINDOW *w);

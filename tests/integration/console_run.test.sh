@@ -33,7 +33,8 @@ answer() { sleep 0.4; keys "$@"; }
 # the number of the option whose text contains $1, in the question shown
 option_no() { screen | grep -oE "[0-9]\) $1" | head -1 | cut -d')' -f1; }
 
-sed -e "s#^state_dir: .*#state_dir: $T/state#" -e "s#^runbooks: .*#runbooks: [$RB, $LABRB]#" \
+HUPRB=$T/hangup-test.yml
+sed -e "s#^state_dir: .*#state_dir: $T/state#" -e "s#^runbooks: .*#runbooks: [$RB, $LABRB, $HUPRB]#" \
 	-e "s#^  connect_timeout: .*#  connect_timeout: 10s#" "$LAB_CONFIG" >"$CFG"
 cat >"$RB" <<EOF
 name: Console test
@@ -52,6 +53,19 @@ steps:
     on: secondary:control
     run: touch $T/wiped
     destructive: true
+EOF
+cat >"$HUPRB" <<EOF
+name: Hangup test
+model: replicated
+steps:
+  - id: long
+    title: A step that outlives the terminal
+    on: secondary:control
+    run: sleep 3; echo finished >> $T/hup-mark
+  - id: after
+    title: A step that needs the operator
+    on: secondary:control
+    run: echo after >> $T/hup-mark
 EOF
 CON="$D -c $CFG --log $T/console.log"
 console_pid() { pgrep -f -- "^$D -c $CFG" | head -1; }
@@ -203,6 +217,38 @@ else
 fi
 keys q
 wait_for "__EXIT__ 0" 5 && ok "q quits once the run finished" || ko "quit"
+
+# ---- the terminal hangs up mid-step: the step keeps going, is journaled, the run stops after it
+start 160 45 "$CON"
+wait_for "SECONDARY backup-labprod" 5
+keys F
+wait_for "choose a runbook" 3
+keys j j
+wait_for "Hangup test" 2 && keys Enter
+wait_for "Run this step?" 15 && answer y
+if wait_re "▶ RUNNING +A step that outlives" 5; then
+	pid=$(console_pid)
+	kill -HUP "$pid"
+	hj=$(ls -t "$T"/state/runs/*-hangup-test.journal 2>/dev/null | head -1)
+	if wait_for "__EXIT__ 0" 15 && grep -qx finished "$T/hup-mark" && ! grep -q after "$T/hup-mark" &&
+	   grep '"event":"step_end"' "$hj" | grep -q '"step":"long"' && ! grep -q '"event":"run_end"' "$hj"; then
+		ok "SIGHUP mid-step: the step finished on its host and was journaled; the run stopped at the next question"
+	else
+		ko "hangup (mark: $(cat "$T/hup-mark" 2>/dev/null | tr '\n' ' '))"
+	fi
+	start 160 45 "$CON"
+	if wait_for "Unfinished runs: resume?" 10 && screen | grep -q "Hangup test  live"; then
+		keys Escape
+		wait_for "left for later" 3 && ok "after the hangup the next console offers the run; Esc leaves it for later" \
+			|| ko "resume later"
+	else
+		ko "resume offer after hangup"
+	fi
+	keys q
+	wait_for "__EXIT__ 0" 5 || ko "quit after hangup test"
+else
+	ko "hangup run did not start"
+fi
 # stderr went to the log while curses was active: nothing a sanitizer said may hide there
 if grep -qE "Sanitizer|runtime error" "$T/console.log" 2>/dev/null; then
 	echo "FAIL: console run sanitizer report in the console log"

@@ -206,7 +206,7 @@ test_abort_gives_safe_defaults(void **state)
 	c.yes = true;
 	assert_int_equal(pthread_create(&t, NULL, asker_main, &c), 0);
 	(void)pending_id(ra, RUN_Q_CONFIRM);
-	run_async_abort(ra);		/* the console goes away while a question is open */
+	run_async_abort(ra, true);	/* the console goes away while a question is open */
 	pthread_join(t, NULL);
 	assert_false(c.yes);
 	/* from now on every question gets its default at once */
