@@ -205,6 +205,13 @@ cmd_run_run(const struct cli_options *opts, int argc, char **argv)
 		sa.sa_handler = on_sigint;	/* no SA_RESTART: a prompt's read returns */
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL);
+		/*
+		 * The operator's connection dropping is not a decision: the
+		 * running step finishes and is journaled, the next prompt reads
+		 * end of input (the safe answer) and the run stops, lock released.
+		 */
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
 	}
 	rc = run_execute(&p);
 	free(path);

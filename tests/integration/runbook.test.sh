@@ -237,6 +237,37 @@ else
 	ko "resume decision" "rc=$rc $out"
 fi
 
+# ---- SIGHUP (the operator's connection drops) mid-step: the step finishes and is journaled ----
+mkrb "$T/hup.yml" <<EOF
+  - id: long
+    on: secondary:control
+    run: sleep 2; echo finished >> $T/hup.mark
+  - id: after
+    on: secondary:control
+    run: echo after >> $T/hup.mark
+EOF
+mkfifo "$T/hup.in"
+( printf 'y\n'; sleep 8 ) > "$T/hup.in" &
+feeder=$!
+"$D" -c "$CFG" run "$T/hup.yml" < "$T/hup.in" > "$T/hup.out" 2>&1 &
+pid=$!
+j=""
+for _ in $(seq 100); do
+	j=$(journal_of hup)
+	[ -n "$j" ] && jev "$j" step_start long | grep -q . && break
+	sleep 0.1
+done
+kill -HUP $pid 2>/dev/null
+sleep 0.3
+kill $feeder 2>/dev/null	# end of input for the next prompt
+wait $pid; rc=$?
+if [ $rc = 1 ] && grep -qx finished "$T/hup.mark" && ! grep -q after "$T/hup.mark" &&
+   jev "$j" step_end long | grep -q '"ok":true' && [ ! -d "$LAB_DIR/locks/drconsole-backup-labprod.lock" ]; then
+	ok "SIGHUP mid-step: the step finishes and is journaled, the run stops at the next prompt and releases the lock"
+else
+	ko "SIGHUP in line mode" "rc=$rc $(cat "$T/hup.out")"
+fi
+
 # ---- a stale lock (no heartbeat for over an hour) breaks only with a typed 'break' ----
 L=$LAB_DIR/locks/drconsole-backup-labprod.lock
 mkdir -p "$L" && echo "user=someone host=gone since=yesterday run=old" > "$L/holder" && touch -d '2 hours ago' "$L/holder"
