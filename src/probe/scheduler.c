@@ -193,9 +193,13 @@ worker_main(void *arg)
 		if (j->due_ms <= started)
 			j->due_ms = time_mono_ms() + s->interval_ms;
 		pthread_cond_broadcast(&s->done_cv);
-		/* due before the timer: the holder waits less */
+		/*
+		 * Due before the timer: the holder waits less. Broadcast: a holder
+		 * that was taken over may still wait on timer_cv, and a signal
+		 * could wake it instead of the current one.
+		 */
 		if (s->timer_held && j->due_ms < s->timer_until)
-			pthread_cond_signal(&s->timer_cv);
+			pthread_cond_broadcast(&s->timer_cv);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;

@@ -405,8 +405,8 @@ for th in light monochrome high-contrast; do
 done
 start 120 30 "LANG=C LC_ALL=C $RUN"
 if wait_for "Hosts 0/7" 5 && screen | grep -q "^+- PRIMARY production -" &&
-   wait_re "^\|X CRIT +$(re $P.20) +down" 5 && has "? UNKNOWN postgres daily b" &&
-   has "+ OK      snapshots" &&
+   wait_re "^\|X CRIT +$(re $P.20) +down" 5 && wait_for "? UNKNOWN postgres daily b" 5 &&
+   wait_for "+ OK      snapshots" 5 &&
    ! screen | grep -q "[│─…]"; then
 	pass "non-UTF-8 locale: ASCII borders and symbols"
 else
