@@ -111,6 +111,20 @@ static const struct probe_type counter_probe = {
 	.free_target = free,
 };
 
+/* n jobs "job0".. that each sleep sleep_ms; the scheduler frees the targets */
+static void
+add_counter_jobs(struct scheduler *s, struct counter_target **t, int n, int sleep)
+{
+	for (int i = 0; i < n; i++) {
+		char key[16];
+
+		t[i] = xcalloc(1, sizeof *t[i]);
+		t[i]->sleep_ms = sleep;
+		snprintf(key, sizeof key, "job%d", i);
+		scheduler_add(s, &counter_probe, key, t[i], 1000);
+	}
+}
+
 static void
 test_scheduler_run_once_parallel(void **state)
 {
@@ -121,14 +135,7 @@ test_scheduler_run_once_parallel(void **state)
 	size_t late;
 
 	(void)state;
-	for (int i = 0; i < 8; i++) {
-		char key[16];
-
-		t[i] = xcalloc(1, sizeof *t[i]);
-		t[i]->sleep_ms = 200;
-		snprintf(key, sizeof key, "job%d", i);
-		scheduler_add(s, &counter_probe, key, t[i], 1000);
-	}
+	add_counter_jobs(s, t, 8, 200);
 	start = time_mono_ms();
 	late = scheduler_run_once(s, time_mono_ms() + 5000);
 	assert_int_equal(late, 0);
@@ -187,14 +194,7 @@ test_scheduler_periodic_parallel(void **state)
 	bool all_once = false;
 
 	(void)state;
-	for (int i = 0; i < 12; i++) {
-		char key[16];
-
-		t[i] = xcalloc(1, sizeof *t[i]);
-		t[i]->sleep_ms = 100;
-		snprintf(key, sizeof key, "job%d", i);
-		scheduler_add(s, &counter_probe, key, t[i], 1000);
-	}
+	add_counter_jobs(s, t, 12, 100);
 	start = time_mono_ms();
 	scheduler_start(s);
 	/* twelve 100 ms jobs on eight workers: two waves, about 200 ms (serially 1.2 s) */
