@@ -110,6 +110,13 @@ size_t ssh_pool_size(struct ssh_pool *pool);
 int ssh_lease_exec(struct ssh_lease *lease, const struct exec_request *req,
 		   struct exec_result *res, bool *started);
 /*
+ * One round trip on the leased session: a numbered line written to a `cat`
+ * kept running in a channel of the session (started on first use, *opened
+ * then set) must come back unchanged before deadline_ms. 0, or -1 with
+ * *err (caller frees) and the lease broken. The steady host check.
+ */
+int ssh_lease_echo(struct ssh_lease *lease, long long deadline_ms, bool *opened, char **err);
+/*
  * Whether a timed-out or cancelled command is ended remotely (default on):
  * a fresh session, bounded by the connect timeout, TERMs its process group.
  * Probes running a trivial command turn it off to stay within their bound.

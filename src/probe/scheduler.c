@@ -4,9 +4,10 @@
  * sets its next due time one interval after it finished. run_once counts
  * completed runs per job to know when every job has run since the request.
  *
- * DESIGN: no thundering herd. Job due times are spread out (each is one
- * interval after its last end), so waking every idle worker at each due
- * time or each completion would cost N context switches per job. Instead
+ * DESIGN: no thundering herd. Job due times are rounded up to a grid (a
+ * tenth of the interval), so the jobs of a round fall due together; still,
+ * waking every idle worker at each due time or each completion would cost
+ * N context switches per job. Instead
  * one idle worker holds the timer (a timed wait until the earliest due
  * time, on timer_cv); the others wait untimed on work_cv. A worker that
  * takes a job while no one holds the timer wakes one idle worker to take it
@@ -129,6 +130,19 @@ pick_job(struct scheduler *s, long long now, long long *next_due)
 	return best;
 }
 
+/* t rounded up to the scheduler's grid: a tenth of the interval, 1 ms to 1 s. */
+static long long
+due_after(long long t, long long interval_ms)
+{
+	long long q = interval_ms / 10;
+
+	if (q < 1)
+		q = 1;
+	if (q > 1000)
+		q = 1000;
+	return (t + q - 1) / q * q;
+}
+
 /* Under the lock: every worker looks again (refresh, run_once, stop). */
 static void
 wake_all(struct scheduler *s)
@@ -189,9 +203,14 @@ worker_main(void *arg)
 		pthread_mutex_lock(&s->lock);
 		j->running = 0;
 		j->runs++;
-		/* never sooner than the interval after it finished, unless refreshed */
+		/*
+		 * Never sooner than the interval after it finished, unless
+		 * refreshed; rounded up to a tenth of the interval, so the jobs of
+		 * a round fall due together and run back to back instead of each
+		 * waking a worker at its own millisecond.
+		 */
 		if (j->due_ms <= started)
-			j->due_ms = time_mono_ms() + s->interval_ms;
+			j->due_ms = due_after(time_mono_ms() + s->interval_ms, s->interval_ms);
 		pthread_cond_broadcast(&s->done_cv);
 		/*
 		 * Due before the timer: the holder waits less. Broadcast: a holder

@@ -122,8 +122,9 @@ ssh_conn_close(struct ssh_conn *c)
 	if (c->sock >= 0)
 		shutdown(c->sock, SHUT_RDWR);
 	if (c->session != NULL)
-		libssh2_session_free(c->session);
+		libssh2_session_free(c->session);	/* frees its channels, the echo one too */
 	c->session = NULL;
+	c->echo = NULL;
 	__atomic_store_n(&c->connected, 0, __ATOMIC_RELAXED);
 	if (c->sock >= 0)
 		close(c->sock);

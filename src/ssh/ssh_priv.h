@@ -18,6 +18,8 @@ struct ssh_conn {
 	char *user;
 	int sock;			/* -1 when not connected */
 	LIBSSH2_SESSION *session;	/* NULL when not connected */
+	LIBSSH2_CHANNEL *echo;		/* the kept session's `cat` (ssh_echo.c), NULL none */
+	unsigned long echo_seq;		/* numbers the echoed lines */
 	bool busy;			/* leased */
 	bool broken;			/* must be closed on release */
 	int connected;			/* session != NULL, read atomically by ssh_pool_size */

@@ -494,6 +494,82 @@ test_session_reused(void **state)
 	free(a);
 }
 
+/* pids of the processes named cat on this machine (the lab hosts are local), "" none */
+static char *
+cat_pids(void)
+{
+	FILE *fp = popen("pgrep -x cat | sort -n | tr '\\n' ' '", "r");
+	char buf[4096] = "";
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	buf[n] = '\0';
+	pclose(fp);
+	return xstrdup(buf);
+}
+
+/*
+ * The steady check of a kept session: one echoed line over a `cat` kept in
+ * a channel, opened once; when that cat dies the check fails and the lease
+ * is broken (the host probe then reconnects).
+ */
+static void
+test_echo_check(void **state)
+{
+	struct ssh_pool *p;
+	struct ssh_status st;
+	struct ssh_lease *l;
+	char *a, *err = NULL, *before, *after, *cmd;
+	bool opened;
+	int accepted;
+
+	(void)state;
+	NEED_LAB();
+	p = pool_for(secondary_env, 3000);
+	a = lab_host("LAB_SECONDARY_HOSTS", 2);
+	accepted = sshd_log_count(a, "Accepted publickey");
+	before = cat_pids();
+	for (int round = 0; round < 3; round++) {
+		l = ssh_pool_acquire(p, a, ssh_port, NULL, time_mono_ms() + 5000, &st);
+		assert_non_null(l);
+		assert_int_equal(ssh_lease_echo(l, time_mono_ms() + 5000, &opened, &err), 0);
+		assert_null(err);
+		assert_int_equal(opened, round == 0);	/* the channel is opened once */
+		ssh_pool_release(l, false);
+		ssh_status_clear(&st);
+	}
+	assert_int_equal(sshd_log_count(a, "Accepted publickey"), accepted + 1);
+	after = cat_pids();
+	/* the new cat is the session's: end it, as an operator's kill would */
+	cmd = xasprintf("for p in %s; do case ' %s' in *\" $p \"*) ;; *) kill $p;; esac; done", after, before);
+	assert_int_equal(system(cmd), 0);
+	usleep(200000);
+	l = ssh_pool_acquire(p, a, ssh_port, NULL, time_mono_ms() + 5000, &st);
+	assert_non_null(l);
+	assert_true(st.reused);
+	assert_int_equal(ssh_lease_echo(l, time_mono_ms() + 5000, &opened, &err), -1);
+	assert_non_null(err);
+	assert_non_null(strstr(err, a));
+	assert_true(ssh_lease_broken(l));
+	ssh_pool_release(l, true);
+	ssh_status_clear(&st);
+	free(err);
+	/* a fresh session answers again */
+	l = ssh_pool_acquire(p, a, ssh_port, NULL, time_mono_ms() + 5000, &st);
+	assert_non_null(l);
+	assert_false(st.reused);
+	assert_int_equal(ssh_lease_echo(l, time_mono_ms() + 5000, &opened, &err), 0);
+	assert_true(opened);
+	ssh_pool_release(l, false);
+	ssh_status_clear(&st);
+	ssh_pool_free(p);
+	free(cmd);
+	free(before);
+	free(after);
+	free(a);
+}
+
 /* End the lab sshd processes serving established connections to addr (the kept sessions). */
 static void
 kill_server_side(const char *addr)
@@ -949,6 +1025,7 @@ main(void)
 		cmocka_unit_test(test_stdin_secret),
 		cmocka_unit_test(test_exec_bulk),
 		cmocka_unit_test(test_session_reused),
+		cmocka_unit_test(test_echo_check),
 		cmocka_unit_test(test_down_then_reestablished),
 		cmocka_unit_test(test_dead_kept_session_replaced),
 		cmocka_unit_test(test_hostkey_changed_no_auth),
