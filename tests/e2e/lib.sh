@@ -2,7 +2,7 @@
 # its screen with capture-pane. Every wait is bounded: poll the screen until
 # the expected text shows up (or a deadline passes), never a long fixed sleep.
 # Sourced by tests/e2e/run.sh, tests/e2e/screenshots.sh and the lab-backed
-# tests/integration/console.test.sh.
+# tests/integration/console*.test.sh.
 
 E2E_NET=${LAB_NET:-0}
 E2E_SOCK=drc-e2e-$E2E_NET
@@ -16,6 +16,19 @@ tm() { tmux -L "$E2E_SOCK" -f "$E2E_CONF" "$@"; }
 e2e_cleanup() {
 	tm kill-server >/dev/null 2>&1
 	rm -rf "$E2E_TMP"
+}
+
+# e2e_start SUITE: a UTF-8 locale, colour allowed, cleanup at exit; without
+# tmux the suite is skipped (one SKIP line, exit 0).
+e2e_start() {
+	if ! command -v tmux >/dev/null 2>&1; then
+		echo "SKIP: $1 (tmux is not installed)"
+		rm -rf "$E2E_TMP"
+		exit 0
+	fi
+	export LANG=C.UTF-8 LC_ALL=C.UTF-8
+	unset NO_COLOR
+	trap e2e_cleanup EXIT
 }
 
 # start W H CMD: run CMD (a shell string) in a fresh W x H session. When CMD

@@ -14,15 +14,8 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 D=${DRCONSOLE:-$ROOT/drconsole}
 FIX=$ROOT/tests/fixtures
-export LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset NO_COLOR
-
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "SKIP: e2e (tmux is not installed)"
-	exit 0
-fi
 . tests/e2e/lib.sh
-trap e2e_cleanup EXIT
+e2e_start e2e
 STATE=$E2E_TMP/state
 LOG=$E2E_TMP/console.log
 

@@ -6,14 +6,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 D=${DRCONSOLE:-$PWD/drconsole}
-export LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset NO_COLOR
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "SKIP: console lab (tmux is not installed)"
-	exit 0
-fi
 . tests/e2e/lib.sh
-trap e2e_cleanup EXIT
+e2e_start "console lab"
 ok() { echo "PASS: console lab $1"; }
 ko() { echo "FAIL: console lab $1"; screen 2>/dev/null | sed 's/^/    | /' | head -40; }
 SB=$LAB_PG_STANDBY_HOST

@@ -10,13 +10,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 D=${DRCONSOLE:-$PWD/drconsole}
-export LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset NO_COLOR
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "SKIP: console run (tmux is not installed)"
-	exit 0
-fi
 . tests/e2e/lib.sh
+e2e_start "console run"
 T=$(mktemp -d "$LAB_DIR/console-run.XXXXXX")
 CFG=$T.yml	# beside the lab config: its relative paths still resolve
 RB=$T/console-test.yml
