@@ -74,8 +74,7 @@ host_run(const struct probe_job *job, struct probe_ctx *ctx)
 	struct observation *o;
 	struct ssh_status st;
 	struct exec_result res;
-	bool reused = false, opened = false;
-	const char *check = "exec";
+	bool reused = false, opened = false, echoed = false;
 
 	snprintf(key, sizeof key, "%s/host/%s", site_role_name(t->site), t->name);
 	o = obs_create(t->site, "host", key, t->name);
@@ -113,7 +112,7 @@ host_run(const struct probe_job *job, struct probe_ctx *ctx)
 		if (reused) {
 			char *err = NULL;
 
-			check = "echo";
+			echoed = true;
 			rc = ssh_lease_echo(lease, deadline, &opened, &err);
 			if (rc != 0) {
 				res.error = err;
@@ -123,7 +122,7 @@ host_run(const struct probe_job *job, struct probe_ctx *ctx)
 			ssh_pool_release(lease, false);
 			break;
 		}
-		check = "exec";
+		echoed = false;
 		rc = ssh_lease_exec(lease, &req, &res, &started);
 		ssh_pool_release(lease, rc != 0);
 		if (rc == 0 || started || !reused)
@@ -139,20 +138,20 @@ host_run(const struct probe_job *job, struct probe_ctx *ctx)
 		goto post;
 	}
 	obs_add_field(o, "reused", "%s", reused ? "yes" : "no");
-	obs_add_field(o, "check", "%s", str_eq(check, "echo") && opened ? "echo (channel opened)" : check);
+	obs_add_field(o, "check", "%s", !echoed ? "exec" : opened ? "echo (channel opened)" : "echo");
 	if (res.error != NULL) {
 		obs_set(o, OBS_CRIT, "down", "%s", res.error);
 	} else if (res.timed_out) {
 		obs_set(o, OBS_CRIT, "timeout", "exec on %s:%d: no answer before the deadline",
 			t->address, t->port);
-	} else if (str_eq(check, "exec") && res.exit_status != 0) {
+	} else if (!echoed && res.exit_status != 0) {
 		obs_add_field(o, "exit_status", "%d", res.exit_status);
 		obs_set(o, OBS_WARN, "up", "connected, but `true` exited %d (signal %d)",
 			res.exit_status, res.exit_signal);
 	} else {
 		long long ms = time_mono_ms() - start;
 
-		if (str_eq(check, "exec"))
+		if (!echoed)
 			obs_add_field(o, "exit_status", "0");
 		obs_set_value(o, (double)ms, "ms");
 		obs_set(o, OBS_OK, "up", "%lld ms (%s)", ms,

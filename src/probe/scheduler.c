@@ -5,16 +5,15 @@
  * completed runs per job to know when every job has run since the request.
  *
  * DESIGN: no thundering herd. Job due times are rounded up to a grid (a
- * tenth of the interval), so the jobs of a round fall due together; still,
- * waking every idle worker at each due time or each completion would cost
- * N context switches per job. Instead
- * one idle worker holds the timer (a timed wait until the earliest due
- * time, on timer_cv); the others wait untimed on work_cv. A worker that
- * takes a job while no one holds the timer wakes one idle worker to take it
- * over (or the next due job), so due jobs still start in parallel, one
- * wake-up each. A completion whose next due time is earlier than the
- * timer's wakes the holder to wait less. Refresh, run_once and stopping
- * wake everyone.
+ * tenth of the interval), so the jobs of a round fall due together and run
+ * back to back. Waking every idle worker at each due time or completion
+ * would cost N context switches per job; instead one idle worker holds the
+ * timer (a timed wait until the earliest due time, on timer_cv) and the
+ * others wait untimed on work_cv. A worker that takes a job while no one
+ * holds the timer wakes one idle worker to take it over (or the next due
+ * job), so due jobs still start in parallel, one wake-up each. A completion
+ * whose next due time is earlier than the timer's wakes the holder to wait
+ * less. Refresh, run_once and stopping wake everyone.
  */
 #include "drconsole/scheduler.h"
 

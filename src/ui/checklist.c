@@ -138,14 +138,8 @@ ui_run_poll(struct ui *ui)
 		ui->out_scroll = 0;
 		ui->cancel_asked = false;
 		flushinp();
-		if (ui->view != UI_VIEW_RUN) {
-			if (ui->win_overlay != NULL) {
-				delwin(ui->win_overlay);
-				ui->win_overlay = NULL;
-			}
-			ui->view = UI_VIEW_RUN;
-			ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
-		}
+		if (ui->view != UI_VIEW_RUN)
+			ui_overlay_close(ui, UI_VIEW_RUN);
 	} else if (st->q.kind == RUN_Q_NONE) {
 		ui->q_id = 0;
 	}
@@ -721,16 +715,13 @@ answer_key(struct ui *ui, const struct run_question *q, int ch)
 	ui->dirty |= UI_DIRTY_OVERLAY | UI_DIRTY_FOOTER;
 }
 
+/* The keys of the run view; any key comes back here. */
 static void
-to_dashboard(struct ui *ui)
+show_help(struct ui *ui)
 {
-	ui->view = UI_VIEW_DASH;
-	if (ui->win_overlay != NULL) {
-		delwin(ui->win_overlay);
-		ui->win_overlay = NULL;
-	}
-	touchwin(stdscr);
-	ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
+	ui->view = UI_VIEW_HELP;
+	ui->help_return = UI_VIEW_RUN;
+	ui->dirty |= UI_DIRTY_OVERLAY;
 }
 
 int
@@ -753,19 +744,16 @@ ui_checklist_key(struct ui *ui, int ch)
 		if (st->q.kind != RUN_Q_TYPED && (ch == 'q' || ch == '?')) {
 			/* not answers (a typed confirmation takes them as text) */
 			run_async_unlock(ui->run);
-			if (ch == 'q') {
+			if (ch == 'q')
 				ui_dialog_open(ui, UI_DLG_QUIT, "Quit");
-			} else {
-				ui->view = UI_VIEW_HELP;
-				ui->help_return = UI_VIEW_RUN;
-				ui->dirty |= UI_DIRTY_OVERLAY;
-			}
+			else
+				show_help(ui);
 			return UI_KEY_HANDLED;
 		}
 		if (ch == '\t') {
 			/* look at the dashboard first; the question waits (F/R/B comes back) */
 			run_async_unlock(ui->run);
-			to_dashboard(ui);
+			ui_overlay_close(ui, UI_VIEW_DASH);
 			ui_message(ui, UI_warn, "the run waits for your answer: F, R or B shows it again");
 			return UI_KEY_HANDLED;
 		}
@@ -810,7 +798,7 @@ ui_checklist_key(struct ui *ui, int ch)
 			ui->cancel_asked = true;
 		break;
 	case 27: case 'd': case '\t':
-		to_dashboard(ui);
+		ui_overlay_close(ui, UI_VIEW_DASH);
 		if (fin) {
 			run_async_free(ui->run);
 			ui->run = NULL;
@@ -825,9 +813,7 @@ ui_checklist_key(struct ui *ui, int ch)
 			ui->quit = true;
 		return UI_KEY_HANDLED;
 	case '?':
-		ui->view = UI_VIEW_HELP;
-		ui->help_return = UI_VIEW_RUN;
-		ui->dirty |= UI_DIRTY_OVERLAY;
+		show_help(ui);
 		return UI_KEY_HANDLED;
 	case KEY_MOUSE: {
 		MEVENT ev;

@@ -119,7 +119,7 @@ draw_header(struct ui *ui)
 	/* a run started from the console shows its own mode (a DRILL is DRILL everywhere) */
 	hmode = ui->run != NULL && ui->opts->mode != UI_MODE_READ_ONLY ? ui_run_mode_badge(ui->run_mode)
 								       : ui->opts->mode;
-	snprintf(badge, sizeof badge, ui->run != NULL && ui_run_active(ui) ? " %s RUN " : " %s ",
+	snprintf(badge, sizeof badge, ui_run_active(ui) ? " %s RUN " : " %s ",
 		 ui_mode_word(hmode));
 
 	x = ui_put(w, 0, 0, left, cols, hattr | A_BOLD);

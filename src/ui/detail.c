@@ -315,13 +315,7 @@ ui_detail_key(struct ui *ui, int ch)
 
 	switch (ch) {
 	case 27: case 'q': case '\n': case '\r': case KEY_ENTER: case KEY_LEFT: case 'h':
-		ui->view = UI_VIEW_DASH;
-		ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
-		if (ui->win_overlay != NULL) {
-			delwin(ui->win_overlay);
-			ui->win_overlay = NULL;
-		}
-		touchwin(stdscr);
+		ui_overlay_close(ui, UI_VIEW_DASH);
 		return UI_KEY_HANDLED;
 	case 'j': case KEY_DOWN:
 		ui->detail_top++;

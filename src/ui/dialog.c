@@ -37,6 +37,18 @@ ui_overlay_window(struct ui *ui, int h, int w)
 }
 
 void
+ui_overlay_close(struct ui *ui, enum ui_view to)
+{
+	ui->view = to;
+	ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
+	if (ui->win_overlay != NULL) {
+		delwin(ui->win_overlay);
+		ui->win_overlay = NULL;
+	}
+	touchwin(stdscr);
+}
+
+void
 ui_dialog_open(struct ui *ui, enum ui_dialog_kind kind, const char *title)
 {
 	ui->dialog_return = ui->view == UI_VIEW_RUN ? UI_VIEW_RUN : UI_VIEW_DASH;
@@ -51,13 +63,8 @@ static void
 close_dialog(struct ui *ui)
 {
 	ui->dialog = UI_DLG_NONE;
-	ui->view = ui->dialog_return == UI_VIEW_RUN && ui->run != NULL ? UI_VIEW_RUN : UI_VIEW_DASH;
-	ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
-	if (ui->win_overlay != NULL) {
-		delwin(ui->win_overlay);
-		ui->win_overlay = NULL;
-	}
-	touchwin(stdscr);
+	ui_overlay_close(ui, ui->dialog_return == UI_VIEW_RUN && ui->run != NULL ? UI_VIEW_RUN
+										  : UI_VIEW_DASH);
 }
 
 static enum run_mode

@@ -27,7 +27,6 @@ static const struct help_key help_keys[] = {
 	{ "F", "failover runbook (the active run's checklist while one runs)" },
 	{ "R", "restore-from-backups runbook" },
 	{ "B", "fail-back runbook" },
-
 	{ "mouse wheel", "scroll" },
 	{ "?", "this help" },
 	{ "q", "quit (asks first while a run is active)" },
@@ -91,12 +90,6 @@ int
 ui_help_key(struct ui *ui, int ch)
 {
 	(void)ch;
-	ui->view = ui->help_return == UI_VIEW_RUN && ui->run != NULL ? UI_VIEW_RUN : UI_VIEW_DASH;
-	ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
-	if (ui->win_overlay != NULL) {
-		delwin(ui->win_overlay);
-		ui->win_overlay = NULL;
-	}
-	touchwin(stdscr);
+	ui_overlay_close(ui, ui->help_return == UI_VIEW_RUN && ui->run != NULL ? UI_VIEW_RUN : UI_VIEW_DASH);
 	return UI_KEY_HANDLED;
 }

@@ -136,6 +136,8 @@ int ui_help_key(struct ui *ui, int ch);
 void ui_dialog_open(struct ui *ui, enum ui_dialog_kind kind, const char *title);
 void ui_dialog_draw(struct ui *ui);
 int ui_dialog_key(struct ui *ui, int ch);
+/* Drop the overlay window and show view to, everything redrawn. */
+void ui_overlay_close(struct ui *ui, enum ui_view to);
 /* A centred overlay window of h x w (clamped to the screen). */
 WINDOW *ui_overlay_window(struct ui *ui, int h, int w);
 /* F / R / B: the picker, preselecting the first runbook of model (NULL any). */
