@@ -913,7 +913,7 @@ test_hostkey_type_preference(void **state)
 			conf, dir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
-	for (int i = 0; i < 50 && access(pidfile, R_OK) != 0; i++)
+	for (int i = 0; i < 300 && access(pidfile, R_OK) != 0; i++)	/* 30 s: a loaded machine */
 		usleep(100000);
 	fp = fopen(pidfile, "r");
 	assert_non_null(fp);
