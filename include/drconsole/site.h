@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "drconsole/aws_env.h"
 #include "drconsole/config.h"
 #include "drconsole/diag.h"
 #include "drconsole/inventory.h"
@@ -75,6 +76,7 @@ struct site_backup {
 	char *local_dir;
 	char **hosts;		/* hosts that take these backups */
 	size_t n_hosts;
+	char *off_reason;	/* why it is off ("backup_couch is not set in public.yml"), NULL when enabled */
 };
 
 struct site {
@@ -114,6 +116,7 @@ struct site {
 	int nadir_hour_frequency;
 	char *aws_region;
 	char *aws_endpoint;
+	struct aws_env *aws;	/* terraform.yml of an AWS-hosted env, NULL when self-managed */
 };
 
 /* Load one site; NULL only when nothing usable could be read. Problems go to dl. */

@@ -8,6 +8,52 @@
 #include "drconsole/app.h"
 #include "drconsole/status_report.h"
 
+static const char *
+yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+/* The AWS side of an AWS-hosted env: RDS instances and the AWS Backup plan. */
+static void
+print_aws(const struct aws_env *a)
+{
+	const struct aws_backup_plan *p = &a->plan;
+
+	printf("  AWS          region %s, terraform environment %s\n", a->region != NULL ? a->region : "-",
+	       a->environment != NULL ? a->environment : "-");
+	printf("    RDS (%zu instance%s)\n", a->n_rds, a->n_rds == 1 ? "" : "s");
+	for (size_t i = 0; i < a->n_rds; i++) {
+		const struct aws_rds *r = &a->rds[i];
+
+		printf("      %-26s %-15s multi-AZ %-3s PITR %s  remote copy %-3s group %s%s",
+		       r->identifier, r->instance_type != NULL ? r->instance_type : "-",
+		       yes_no(r->multi_az), r->backup_retention > 0 ? "on " : "off",
+		       yes_no(r->cross_region), r->group, r->in_inventory ? "" : " (not in inventory)");
+		if (r->backup_retention > 0)
+			printf(" retention %dd", r->backup_retention);
+		if (r->n_databases > 0) {
+			printf(" dbs:");
+			for (size_t k = 0; k < r->n_databases; k++)
+				printf(" %s", r->databases[k]);
+		}
+		putchar('\n');
+	}
+	if (p->present) {
+		printf("    AWS Backup plan: local vault %s, remote vault %s in %s\n",
+		       p->local_vault != NULL ? p->local_vault : "-",
+		       p->remote_vault != NULL ? p->remote_vault : "-",
+		       p->remote_region != NULL ? p->remote_region : "-");
+		printf("      retention daily %dd weekly %dd monthly %dd quarterly %dd; "
+		       "%zu EBS volume%s in the plan\n",
+		       p->daily_retention, p->weekly_retention, p->monthly_retention,
+		       p->quarterly_retention, aws_env_ebs_in_plan(a),
+		       aws_env_ebs_in_plan(a) == 1 ? "" : "s");
+	} else {
+		printf("    AWS Backup plan: none (no backup_plan in terraform.yml)\n");
+	}
+}
+
 static void
 print_site(const struct site *s)
 {
@@ -41,7 +87,8 @@ print_site(const struct site *s)
 		const struct site_backup *b = &s->backups[st];
 
 		if (!b->enabled) {
-			printf("    %-8s disabled\n", backup_store_name(st));
+			printf("    %-8s off: %s\n", backup_store_name(st),
+			       b->off_reason != NULL ? b->off_reason : "disabled");
 			continue;
 		}
 		printf("    %-8s daily%s, keep %dd/%dw, %s%s%s\n", backup_store_name(st),
@@ -49,6 +96,8 @@ print_site(const struct site *s)
 		       b->s3 ? "S3 bucket " : "local only", b->s3 ? b->bucket : "",
 		       b->s3 ? (b->versioned ? " (fixed keys, versions)" : " (dated keys)") : "");
 	}
+	if (s->aws != NULL)
+		print_aws(s->aws);
 	printf("  CouchDB      %zu node%s, db %s\n", s->n_couch, s->n_couch == 1 ? "" : "s", s->couch_db);
 	printf("  Elasticsearch %zu node%s, snapshots %s\n", s->n_es, s->n_es == 1 ? "" : "s",
 	       s->es_snapshots ? s->es_repository : "off");

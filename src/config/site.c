@@ -425,6 +425,26 @@ group_names(const struct site *s, const char *group, size_t *n)
 	return out;
 }
 
+/* Why a backup store is off, in the words an operator can act on. */
+static char *
+backup_off_reason(const struct site *s, enum backup_store st, const char *key, const struct ynode *en)
+{
+	const char *rds = "";
+
+	if (s->aws != NULL && s->aws->n_rds > 0 && st == STORE_POSTGRES)
+		rds = s->aws->plan.present ?
+			"; the RDS databases are covered by RDS automated backups and the AWS Backup plan" :
+			"; the RDS databases are covered by RDS automated backups only (no backup_plan)";
+
+	if (en == NULL && st != STORE_POSTGRES)
+		return xasprintf("%s is not set in public.yml", key);
+	if (st == STORE_POSTGRES && inventory_group(s->inv, "pg_backup") == NULL &&
+	    (en == NULL || ynode_str(en) == NULL || strcmp(ynode_str(en), "plain") == 0 ||
+	     strcmp(ynode_str(en), "dump") == 0))
+		return xasprintf("no pg_backup host in inventory.ini; the backup cron runs only there%s", rds);
+	return xasprintf("%s is off in public.yml (line %u)%s", key, en->line, rds);
+}
+
 static void
 build_backups(struct site *s, struct diag_list *dl)
 {
@@ -504,6 +524,8 @@ build_backups(struct site *s, struct diag_list *dl)
 					      st == STORE_POSTGRES ? "postgres" :
 					      st == STORE_COUCH ? "couch" : "blobdb");
 		b->hosts = group_names(s, keys[st].hosts, &b->n_hosts);
+		if (!b->enabled)
+			b->off_reason = backup_off_reason(s, st, keys[st].enabled, en);
 	}
 }
 
@@ -537,6 +559,36 @@ check_meta(struct site *s, struct diag_list *dl)
 			   "meta.yml has no deploy_env (bucket and backup names depend on it)");
 	else
 		s->deploy_env = xstrdup(ynode_str(ynode_get(root, "deploy_env")));
+}
+
+/* Each RDS instance's inventory group and the postgresql.yml databases on it. */
+static void
+link_aws(struct site *s, struct diag_list *dl)
+{
+	if (s->aws == NULL)
+		return;
+	for (size_t i = 0; i < s->aws->n_rds; i++) {
+		struct aws_rds *r = &s->aws->rds[i];
+		const struct inv_group *g = inventory_group(s->inv, r->group);
+		size_t nh = 0, *hosts = g != NULL ? inventory_group_hosts(s->inv, g, &nh) : NULL;
+
+		r->in_inventory = g != NULL;
+		if (g == NULL)
+			diag_warning(dl, s->aws->file, r->line, r->col,
+				     "RDS instance %s has no inventory group [%s] in inventory.ini "
+				     "(commcare-cloud %s aws-fill-inventory writes it)",
+				     r->identifier, r->group, s->env_name);
+		r->databases = xcalloc(s->n_dbs + 1, sizeof *r->databases);
+		for (size_t d = 0; d < s->n_dbs; d++) {
+			bool on = s->dbs[d].host_ref != NULL && strcmp(s->dbs[d].host_ref, r->group) == 0;
+
+			for (size_t k = 0; !on && k < nh && s->dbs[d].host != NULL; k++)
+				on = strcmp(s->inv->hosts[hosts[k]].name, s->dbs[d].host) == 0;
+			if (on)
+				r->databases[r->n_databases++] = xstrdup(s->dbs[d].alias);
+		}
+		free(hosts);
+	}
 }
 
 struct site *
@@ -621,6 +673,8 @@ site_load(const struct config *cfg, enum site_role role, struct diag_list *dl)
 	build_hosts(s, cfg);
 	build_pg(s);
 	build_dbs(s, dl);
+	s->aws = aws_env_load(s->env_dir, dl);
+	link_aws(s, dl);
 	build_backups(s, dl);
 	s->couch_nodes = group_addresses(s, "couchdb2", &s->n_couch);
 	{
@@ -741,6 +795,7 @@ site_free(struct site *s)
 		free(s->backups[st].format);
 		free(s->backups[st].local_dir);
 		str_array_free(s->backups[st].hosts, s->backups[st].n_hosts);
+		free(s->backups[st].off_reason);
 	}
 	str_array_free(s->couch_nodes, s->n_couch);
 	str_array_free(s->es_nodes, s->n_es);
@@ -764,6 +819,7 @@ site_free(struct site *s)
 	ydoc_free(s->proxy_yml);
 	ydoc_free(s->app_processes_yml);
 	ydoc_free(s->fab_settings_yml);
+	aws_env_free(s->aws);
 	free(s);
 }
 
@@ -838,7 +894,10 @@ site_to_json(const struct site *s)
 			"format", b->format, "hourly", b->hourly, "days", b->days, "weeks", b->weeks,
 			"hours", b->hours, "local_dir", b->local_dir,
 			"hosts", string_array(b->hosts, b->n_hosts)));
+		json_object_set_new(json_object_get(backups, backup_store_name(st)), "off_reason",
+				    str_or_null(b->off_reason));
 	}
+	json_object_set_new(o, "aws", s->aws != NULL ? aws_env_to_json(s->aws) : json_null());
 	json_object_set_new(o, "backups", json_pack("{s:o,s:i,s:i,s:o,s:o}", "stores", backups,
 		"nadir_hour", s->nadir_hour, "nadir_hour_frequency", s->nadir_hour_frequency,
 		"aws_region", str_or_null(s->aws_region), "aws_endpoint", str_or_null(s->aws_endpoint)));

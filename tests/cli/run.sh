@@ -47,6 +47,42 @@ if printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d
 else
 	echo "FAIL: status --offline --json has the documented fields"
 fi
+# an AWS-hosted pair shaped like commcare-cloud's production / backup-production
+check "status --offline: the AWS pair's RDS instances with their groups and databases" 0 'pgmain1-production +db\.m5\.4xlarge +multi-AZ yes PITR on +remote copy yes group rds_pgmain1 retention 7d dbs: main' "$D" -c "$FIX/aws.yml" status --offline
+check "status --offline: the AWS Backup plan and its remote vault" 0 'AWS Backup plan: local vault BusinessContinuity_Production_East-1, remote vault BusinessContinuity_Production_East-2 in us-east-2' "$D" -c "$FIX/aws.yml" status --offline
+check "status --offline: a pilot-light secondary has no plan" 0 'AWS Backup plan: none \(no backup_plan in terraform.yml\)' "$D" -c "$FIX/aws.yml" status --offline
+check "status --offline: a store that is off says why" 0 'postgres off: no pg_backup host in inventory.ini; the backup cron runs only there; the RDS databases are covered by RDS automated backups and the AWS Backup plan' "$D" -c "$FIX/aws.yml" status --offline
+check "lint: an RDS instance outside the AWS Backup plan is a warning at its position" 0 'envs-aws/production/terraform.yml:90:5: warning: RDS instance pgformplayer2-production is not in the AWS Backup plan' "$D" -c "$FIX/aws.yml" lint
+out=$("$D" -c "$FIX/aws.yml" status --offline --json 2>&1)
+if printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+p=d["sites"]["primary"]["aws"]; s=d["sites"]["secondary"]["aws"]
+assert p["region"]=="us-east-1" and s["region"]=="us-east-2" and s["environment"]=="bk-production"
+m=[r for r in p["rds_instances"] if r["identifier"]=="pgmain1-production"][0]
+assert m["multi_az"] and m["backup_retention_days"]==7 and m["cross_region_backup"] and m["inventory_group"]=="rds_pgmain1" and m["databases"]==["main"] and m["in_inventory"]
+assert m["endpoint"].endswith(".us-east-1.rds.amazonaws.com")
+assert p["backup_plan"]["remote_region"]=="us-east-2" and p["backup_plan"]["retention_days"]["weekly"]==14
+assert s["backup_plan"] is None and all(r["instance_type"]=="db.t3.micro" for r in s["rds_instances"])
+assert p["ebs_volumes_in_plan"]==8
+assert "no pg_backup host" in d["sites"]["primary"]["backups"]["stores"]["postgres"]["off_reason"]
+assert d["sites"]["primary"]["backups"]["stores"]["postgres"]["enabled"] is False
+' 2>&1; then
+	echo "PASS: status --offline --json: the aws object of each site (docs/status-json.md)"
+else
+	echo "FAIL: status --offline --json: the aws object of each site (docs/status-json.md)"
+fi
+out=$("$D" -c "$FIX/drconsole.yml" status --offline --json 2>&1)
+if printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["sites"]["primary"]["aws"] is None' 2>/dev/null; then
+	echo "PASS: status --offline --json: a self-managed site has aws null"
+else
+	echo "FAIL: status --offline --json: a self-managed site has aws null"
+fi
+v=$(variant awsbad); mkdir -p "$v/envs-aws"; cp -r "$FIX/envs-aws/production" "$FIX/envs-aws/backup-production" "$v/envs-aws/"
+sed "s#state_dir: .*#state_dir: $v/state#" "$FIX/aws.yml" > "$v/aws.yml"
+sed -i 's/^    multi_az: true$/    multi_az: sometimes/' "$v/envs-aws/production/terraform.yml"
+check "lint: a terraform.yml value of the wrong type is an error at its position" 2 'envs-aws/production/terraform.yml:[0-9]+:15: error: .*multi_az' "$D" -c "$v/aws.yml" lint
+
 check "drift reports the suspicious concurrency change" 1 'celery_processes.web2.repeat_record_queue.concurrency' "$D" -c "$FIX/drconsole.yml" drift
 check "drift --json" 1 '"suspicious": \[' "$D" -c "$FIX/drconsole.yml" drift --json
 
