@@ -31,6 +31,19 @@ void httpget_global_init(void);
  */
 void httpget(const char *url, const char *user, const char *password,
 	     long long timeout_ms, struct httpget_result *res);
+
+/* One GET with everything a request may need; httpget() is the plain case. */
+struct httpget_request {
+	const char *url;
+	const char *display;		/* the URL as errors show it; NULL: url */
+	const char *user;		/* basic auth, or the access key with sigv4 */
+	const char *password;		/* basic auth, or the secret key with sigv4 */
+	const char *sigv4;		/* "aws:amz:REGION:SERVICE": sign with AWS SigV4 */
+	const char *const *headers;	/* extra "Name: value" lines, NULL-terminated */
+	long long timeout_ms;
+};
+
+void httpget_request(const struct httpget_request *rq, struct httpget_result *res);
 void httpget_result_free(struct httpget_result *res);
 /* s percent-encoded for one URL path segment (unreserved characters kept); caller frees. */
 char *httpget_escape(const char *s);

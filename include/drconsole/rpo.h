@@ -6,6 +6,11 @@
  *   rpo_kind       "replica" (a standby or replication: its lag) or
  *                  "backup" (an off-site backup: its age)
  *   rpo_exposure_s seconds of data the source is behind, when it is usable
+ *   rpo_kind       also "pitr": point-in-time recovery of a database
+ *                  instance (RDS), exposure = now - its latest restorable time
+ *   rpo_scenario   "instance": the source helps only when one database
+ *                  instance is lost, not the site or its region (RDS PITR
+ *                  lives in the same region); absent: it helps in both
  *   rpo_headline   "no": the store is listed and judged but does not
  *                  decide the headline (a rebuildable store such as
  *                  Elasticsearch), unless it is among the expected stores
@@ -51,6 +56,17 @@ struct rpo_result {
 void rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
 		  double objective_s, long long now_ms, long long interval_ms,
 		  struct rpo_result *out);
+
+/* What is lost: the whole primary site (its region), or one database instance. */
+enum rpo_scenario {
+	RPO_SITE_LOSS,		/* the headline: what the DR pair exists for */
+	RPO_INSTANCE_LOSS,
+};
+
+/* rpo_evaluate for one scenario (rpo_evaluate is RPO_SITE_LOSS). */
+void rpo_evaluate_scenario(const struct status_snapshot *snap, const char *const *expected,
+			   double objective_s, long long now_ms, long long interval_ms,
+			   enum rpo_scenario scenario, struct rpo_result *out);
 
 /* Status of an exposure against the objective. */
 enum obs_status rpo_judge(double exposure_s, double objective_s);

@@ -17,7 +17,9 @@ struct run {
 	struct status_store *store;
 	struct scheduler *sched;
 	struct status_snapshot *snap;
-	struct rpo_result rpo;
+	struct rpo_result rpo;		/* the primary site (its region) lost: the headline */
+	struct rpo_result rpo_instance;	/* one database instance lost */
+	bool have_instance;		/* some source is for instance loss only (RDS PITR) */
 	size_t late;
 };
 
@@ -36,6 +38,48 @@ run_probes(struct app *app, struct run *r)
 	r->snap = status_store_snapshot(r->store);
 	rpo_evaluate(r->snap, probes_rpo_stores(app->sites), (double)app->cfg.rpo_ms / 1000.0,
 		     time_wall_ms(), app->cfg.refresh_ms, &r->rpo);
+	rpo_evaluate_scenario(r->snap, probes_rpo_stores(app->sites), (double)app->cfg.rpo_ms / 1000.0,
+			      time_wall_ms(), app->cfg.refresh_ms, RPO_INSTANCE_LOSS, &r->rpo_instance);
+	for (size_t i = 0; i < r->snap->n; i++)
+		if (str_eq(obs_field(r->snap->items[i], "rpo_scenario"), "instance"))
+			r->have_instance = true;
+}
+
+static json_t *
+rpo_json(const struct rpo_result *rpo, const char *scenario)
+{
+	json_t *stores = json_array();
+
+	for (size_t i = 0; i < rpo->n; i++) {
+		const struct rpo_store *st = &rpo->stores[i];
+
+		json_array_append_new(stores, json_pack("{s:s,s:s,s:o,s:s?,s:b}", "store", st->store,
+			"status", obs_status_name(st->status),
+			"exposure_s", st->have_source ? json_real(st->exposure_s) : json_null(),
+			"source", st->have_source ? st->source : NULL,
+			"headline", st->headline));
+	}
+	return json_pack("{s:s,s:s,s:o}", "scenario", scenario, "status", obs_status_name(rpo->status),
+			 "stores", stores);
+}
+
+static void
+rpo_print(FILE *fp, const struct rpo_result *rpo)
+{
+	char buf[32];
+
+	for (size_t i = 0; i < rpo->n; i++) {
+		const struct rpo_store *st = &rpo->stores[i];
+
+		if (st->have_source)
+			fprintf(fp, "  %-7s %-9s exposure %s via %s%s\n", obs_status_word(st->status),
+				st->store, duration_format((long long)(st->exposure_s * 1000), buf,
+				sizeof buf), st->source, st->headline ? "" : " (not in the headline)");
+		else
+			fprintf(fp, "  %-7s %-9s no usable recovery source (%zu known)%s\n",
+				obs_status_word(st->status), st->store, st->sources_seen,
+				st->headline ? "" : " (not in the headline)");
+	}
 }
 
 static void
@@ -65,14 +109,14 @@ status_report_live(struct app *app, bool json, FILE *fp)
 {
 	struct run r;
 	enum obs_status worst = OBS_OK;
-	char buf[32], obj[32];
+	char obj[32];
 
 	run_probes(app, &r);
 	for (size_t i = 0; i < r.snap->n; i++)
 		worst = obs_status_worst(worst, r.snap->items[i]->status);
 	worst = obs_status_worst(worst, r.rpo.status);
 	if (json) {
-		json_t *o = json_object(), *sites = json_object(), *stores = json_array();
+		json_t *o = json_object(), *sites = json_object();
 
 		for (int s = 0; s < 2; s++) {
 			json_t *site = site_to_json(app->sites[s]), *obs = json_array();
@@ -83,15 +127,6 @@ status_report_live(struct app *app, bool json, FILE *fp)
 			json_object_set_new(site, "observations", obs);
 			json_object_set_new(sites, site_role_name(s), site);
 		}
-		for (size_t i = 0; i < r.rpo.n; i++) {
-			const struct rpo_store *st = &r.rpo.stores[i];
-
-			json_array_append_new(stores, json_pack("{s:s,s:s,s:o,s:s?,s:b}", "store", st->store,
-				"status", obs_status_name(st->status),
-				"exposure_s", st->have_source ? json_real(st->exposure_s) : json_null(),
-				"source", st->have_source ? st->source : NULL,
-				"headline", st->headline));
-		}
 		json_object_set_new(o, "version", json_string(DRCONSOLE_VERSION));
 		json_object_set_new(o, "offline", json_false());
 		json_object_set_new(o, "observed_at_ms", json_integer(time_wall_ms()));
@@ -99,8 +134,9 @@ status_report_live(struct app *app, bool json, FILE *fp)
 		json_object_set_new(o, "objectives", json_pack("{s:I,s:I}",
 			"rpo_s", (json_int_t)(app->cfg.rpo_ms / 1000),
 			"rto_s", (json_int_t)(app->cfg.rto_ms / 1000)));
-		json_object_set_new(o, "rpo", json_pack("{s:s,s:o}", "status",
-			obs_status_name(r.rpo.status), "stores", stores));
+		json_object_set_new(o, "rpo", rpo_json(&r.rpo, "site-loss"));
+		if (r.have_instance)
+			json_object_set_new(o, "rpo_instance_loss", rpo_json(&r.rpo_instance, "instance-loss"));
 		json_object_set_new(o, "sites", sites);
 		json_dumpf(o, fp, JSON_INDENT(2));
 		fputc('\n', fp);
@@ -114,18 +150,13 @@ status_report_live(struct app *app, bool json, FILE *fp)
 					print_obs(fp, r.snap->items[i]);
 		}
 		duration_format(app->cfg.rpo_ms, obj, sizeof obj);
-		fprintf(fp, "RPO objective %s: %s\n", obj, obs_status_word(r.rpo.status));
-		for (size_t i = 0; i < r.rpo.n; i++) {
-			const struct rpo_store *st = &r.rpo.stores[i];
-
-			if (st->have_source)
-				fprintf(fp, "  %-7s %-9s exposure %s via %s%s\n", obs_status_word(st->status),
-					st->store, duration_format((long long)(st->exposure_s * 1000), buf,
-					sizeof buf), st->source, st->headline ? "" : " (not in the headline)");
-			else
-				fprintf(fp, "  %-7s %-9s no usable recovery source (%zu known)%s\n",
-					obs_status_word(st->status), st->store, st->sources_seen,
-					st->headline ? "" : " (not in the headline)");
+		fprintf(fp, "RPO objective %s: %s%s\n", obj, obs_status_word(r.rpo.status),
+			r.have_instance ? " if the primary site (its region) is lost" : "");
+		rpo_print(fp, &r.rpo);
+		if (r.have_instance) {
+			fprintf(fp, "RPO objective %s: %s if one database instance is lost\n", obj,
+				obs_status_word(r.rpo_instance.status));
+			rpo_print(fp, &r.rpo_instance);
 		}
 		if (r.late > 0)
 			fprintf(fp, "%zu probe%s did not finish before the deadline\n", r.late,
@@ -172,6 +203,17 @@ status_report_check(struct app *app, FILE *fp)
 		fprintf(fp, "RPO: no usable recovery source for %s", head->store);
 	else
 		fprintf(fp, "no data store to judge");
+	if (r.have_instance) {
+		const struct rpo_store *ih = r.rpo_instance.worst >= 0 ?
+			&r.rpo_instance.stores[r.rpo_instance.worst] : NULL;
+
+		if (ih != NULL && ih->have_source)
+			fprintf(fp, "; if one instance is lost %s (%s via %s)",
+				duration_format((long long)(ih->exposure_s * 1000), buf, sizeof buf),
+				ih->store, ih->source);
+		else if (ih != NULL)
+			fprintf(fp, "; if one instance is lost: no usable source for %s", ih->store);
+	}
 	fprintf(fp, "; %zu crit, %zu warn, %zu unknown of %zu checks", crit, warn, unknown, total);
 	fprintf(fp, " | rpo_exposure=%s;%.0f;%.0f crit=%zu warn=%zu unknown=%zu\n",
 		head != NULL && head->have_source ? (snprintf(buf, sizeof buf, "%.0fs", head->exposure_s), buf) : "U",

@@ -55,9 +55,20 @@ void
 httpget(const char *url, const char *user, const char *password,
 	long long timeout_ms, struct httpget_result *res)
 {
+	struct httpget_request rq = { .url = url, .user = user, .password = password,
+				      .timeout_ms = timeout_ms };
+
+	httpget_request(&rq, res);
+}
+
+void
+httpget_request(const struct httpget_request *rq, struct httpget_result *res)
+{
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct sink sink = { STRBUF_INIT, 0 };
-	long long start = time_mono_ms();
+	struct curl_slist *hdr = NULL;
+	long long start = time_mono_ms(), timeout_ms = rq->timeout_ms;
+	const char *url = rq->url, *shown = rq->display != NULL ? rq->display : rq->url;
 	CURLcode rc;
 	CURL *c;
 
@@ -67,9 +78,11 @@ httpget(const char *url, const char *user, const char *password,
 		timeout_ms = 1;
 	c = curl_easy_init();
 	if (c == NULL) {
-		res->error = xasprintf("GET %s: cannot create a libcurl handle", url);
+		res->error = xasprintf("GET %s: cannot create a libcurl handle", shown);
 		return;
 	}
+	for (size_t i = 0; rq->headers != NULL && rq->headers[i] != NULL; i++)
+		hdr = curl_slist_append(hdr, rq->headers[i]);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
@@ -81,10 +94,15 @@ httpget(const char *url, const char *user, const char *password,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "drconsole/" DRCONSOLE_VERSION);
-	if (user != NULL && password != NULL) {
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(c, CURLOPT_USERNAME, user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+	if (hdr != NULL)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	if (rq->user != NULL && rq->password != NULL) {
+		if (rq->sigv4 != NULL)
+			curl_easy_setopt(c, CURLOPT_AWS_SIGV4, rq->sigv4);
+		else
+			curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, rq->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, rq->password);
 	}
 	rc = curl_easy_perform(c);
 	res->elapsed_ms = time_mono_ms() - start;
@@ -93,16 +111,18 @@ httpget(const char *url, const char *user, const char *password,
 		res->len = sink.sb.len;
 		res->body = sink.sb.buf != NULL ? strbuf_detach(&sink.sb) : xstrdup("");
 	} else if (sink.too_big) {
-		res->error = xasprintf("GET %s: response larger than %u bytes", url,
+		res->error = xasprintf("GET %s: response larger than %u bytes", shown,
 				       HTTPGET_MAX_BODY);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		res->timed_out = 1;
-		res->error = xasprintf("GET %s: no answer within %lld ms", url, timeout_ms);
+		res->error = xasprintf("GET %s: no answer within %lld ms", shown, timeout_ms);
 	} else {
-		res->error = xasprintf("GET %s: %s", url,
+		res->error = xasprintf("GET %s: %s", shown,
 				       errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 	}
 	strbuf_free(&sink.sb);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);
 }
 

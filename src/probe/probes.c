@@ -19,6 +19,7 @@
 #include "drconsole/probe_es.h"
 #include "drconsole/probe_host.h"
 #include "drconsole/probe_pg.h"
+#include "drconsole/probe_rds.h"
 #include "drconsole/probe_s3.h"
 #include "drconsole/probe_sftp.h"
 #include "drconsole/ssh.h"
@@ -120,6 +121,33 @@ probes_add_all(struct scheduler *s, struct status_store *store,
 	httpget_global_init();
 	n += probes_add_couch_es(s, store, cfg, sites);
 	n += probes_add_s3(s, store, cfg, sites);
+	n += probes_add_rds(s, store, cfg, sites);
+	return n;
+}
+
+/* One RDS job per AWS-hosted site with RDS instances; a row per instance. */
+size_t
+probes_add_rds(struct scheduler *s, struct status_store *store,
+	       const struct config *cfg, struct site *const sites[2])
+{
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = sites[r];
+		char key[512];
+
+		if (site == NULL || site->aws == NULL || site->aws->n_rds == 0)
+			continue;
+		for (size_t i = 0; i < site->aws->n_rds; i++) {
+			snprintf(key, sizeof key, "%s/rds/%s", site_role_name(site->role),
+				 site->aws->rds[i].identifier);
+			status_store_expect(store, site->role, "rds", key, site->aws->rds[i].identifier);
+		}
+		snprintf(key, sizeof key, "%s/rds", site_role_name(site->role));
+		scheduler_add(s, &probe_rds, key, rds_target_create(site->role, site->aws, cfg->probe_timeout_ms),
+			      cfg->probe_timeout_ms);
+		n++;
+	}
 	return n;
 }
 

@@ -53,6 +53,14 @@ rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
 	     double objective_s, long long now_ms, long long interval_ms,
 	     struct rpo_result *out)
 {
+	rpo_evaluate_scenario(snap, expected, objective_s, now_ms, interval_ms, RPO_SITE_LOSS, out);
+}
+
+void
+rpo_evaluate_scenario(const struct status_snapshot *snap, const char *const *expected,
+		      double objective_s, long long now_ms, long long interval_ms,
+		      enum rpo_scenario scenario, struct rpo_result *out)
+{
 	memset(out, 0, sizeof *out);
 	out->worst = -1;
 	for (size_t i = 0; expected != NULL && expected[i] != NULL; i++) {
@@ -62,6 +70,15 @@ rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
 			e->headline = true;
 	}
 
+	/*
+	 * Point-in-time recovery is per instance: losing any one instance loses
+	 * what its own PITR cannot restore, so a store's PITR exposure is the
+	 * worst of its instances, and one instance without PITR leaves the
+	 * store without a source in that scenario.
+	 */
+	struct { bool seen, broken; double worst; char source[128], key[256]; } pitr[RPO_MAX_STORES];
+
+	memset(pitr, 0, sizeof pitr);
 	for (size_t i = 0; snap != NULL && i < snap->n; i++) {
 		const struct observation *o = snap->items[i];
 		const char *store = obs_field(o, "rpo_store");
@@ -71,23 +88,42 @@ rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
 		double e, age_s;
 		char *end;
 
-		if (store == NULL || (s = store_slot(out, store)) == NULL)
+		if (store == NULL)
+			continue;
+		/* a same-region source (RDS point-in-time recovery) is no help when the site is lost */
+		if (scenario == RPO_SITE_LOSS && str_eq(obs_field(o, "rpo_scenario"), "instance"))
+			continue;
+		if ((s = store_slot(out, store)) == NULL)
 			continue;
 		s->sources_seen++;
 		if (!str_eq(obs_field(o, "rpo_headline"), "no"))
 			s->headline = true;
-		if (exp == NULL)
+		if (exp == NULL) {
+			if (str_eq(kind, "pitr"))
+				pitr[s - out->stores].broken = true;
 			continue;
+		}
 		e = strtod(exp, &end);
 		if (end == exp || e < 0)
 			continue;
 		age_s = (double)(now_ms - o->observed_at_ms) / 1000.0;
 		if (age_s < 0)
 			age_s = 0;
-		if (str_eq(kind, "backup"))
+		if (str_eq(kind, "backup") || str_eq(kind, "pitr"))
 			e += age_s;
 		else if (age_s > 2.0 * (double)interval_ms / 1000.0)
 			e += age_s - 2.0 * (double)interval_ms / 1000.0;
+		if (str_eq(kind, "pitr")) {
+			size_t k = (size_t)(s - out->stores);
+
+			if (!pitr[k].seen || e > pitr[k].worst) {
+				pitr[k].worst = e;
+				snprintf(pitr[k].source, sizeof pitr[k].source, "%s (PITR)", o->subject);
+				snprintf(pitr[k].key, sizeof pitr[k].key, "%s", o->key);
+			}
+			pitr[k].seen = true;
+			continue;
+		}
 		if (!s->have_source || e < s->exposure_s) {
 			s->have_source = true;
 			s->exposure_s = e;
@@ -96,6 +132,16 @@ rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
 		}
 	}
 
+	for (size_t k = 0; k < out->n; k++) {
+		struct rpo_store *s = &out->stores[k];
+
+		if (!pitr[k].seen || pitr[k].broken || (s->have_source && s->exposure_s <= pitr[k].worst))
+			continue;
+		s->have_source = true;
+		s->exposure_s = pitr[k].worst;
+		snprintf(s->source, sizeof s->source, "%s", pitr[k].source);
+		snprintf(s->source_key, sizeof s->source_key, "%s", pitr[k].key);
+	}
 	out->status = OBS_PENDING;
 	for (size_t i = 0; i < out->n; i++) {
 		struct rpo_store *s = &out->stores[i];

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The RDS probe against a real AWS API stand-in: the moto server (Python; no
+# RDS server exists on Debian or npm) on loopback, holding RDS instances shaped
+# like tests/fixtures/envs-aws (production: 10 Multi-AZ instances). Requests
+# are signed with SigV4 by libcurl; moto routes them by the signature's
+# service. What moto cannot do (throttle, expire a token) comes from a small
+# server answering with the recorded AWS error documents of tests/fixtures/aws/.
+# Without moto: one SKIP line with the reason.
+set -u
+D=$DRCONSOLE
+ROOT=$(pwd)
+ok() { echo "PASS: rds $1"; }
+ko() { echo "FAIL: rds $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | head -12 | sed 's/^/    /'; }
+
+if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import boto3' 2>/dev/null; then
+	echo "SKIP: rds (the moto server and boto3 are not installed: pip install 'moto[server]' boto3)"
+	exit 0
+fi
+NET=${LAB_NET:-0}
+ADDR=127.$NET.40.30
+W=${LAB_DIR:-/tmp}/rds-itest
+rm -rf "$W"; mkdir -p "$W"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$ADDR"; }
+wait_port() { for _ in $(seq 100); do curl -s -o /dev/null --noproxy '*' "http://$ADDR:$1/" && return 0; sleep 0.1; done; return 1; }
+
+MOTO_PORT=$(free_port)
+moto_server -H "$ADDR" -p "$MOTO_PORT" >"$W/moto.log" 2>&1 &
+pids+=($!)
+if ! wait_port "$MOTO_PORT"; then
+	ko "moto server did not start" "$(tail -5 "$W/moto.log")"
+	exit 0
+fi
+
+# 95 unrelated instances first, so the env's own land on DescribeDBInstances' second page
+python3 - "$ADDR" "$MOTO_PORT" <<'PY'
+import sys, boto3
+addr, port = sys.argv[1:3]
+rds = boto3.client("rds", region_name="us-east-1", endpoint_url=f"http://{addr}:{port}",
+                   aws_access_key_id="AKIDITEST", aws_secret_access_key="itest-secret")
+def make(name, multi_az=True, retention=7):
+    rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.m5.xlarge", Engine="postgres",
+                           EngineVersion="14.18", AllocatedStorage=100, MultiAZ=multi_az,
+                           BackupRetentionPeriod=retention, MasterUsername="u",
+                           MasterUserPassword="password123")
+for i in range(95):
+    make(f"other{i}-staging")
+for n in ["pgmain1", "pgformplayer2", "pgucr0", "pgsynclog2", "pgauditcare1"] + [f"pgshard{i}" for i in range(1, 6)]:
+    make(f"{n}-production")
+PY
+
+CFG=$W/aws.yml
+mkdir -p "$W/envs-aws"
+cp -r "$ROOT/tests/fixtures/envs-aws/production" "$ROOT/tests/fixtures/envs-aws/backup-production" "$W/envs-aws/"
+sed "s#state_dir: .*#state_dir: $W/state#" "$ROOT/tests/fixtures/aws.yml" > "$CFG"
+status_json() { env AWS_ACCESS_KEY_ID=AKIDITEST AWS_SECRET_ACCESS_KEY=itest-secret "$@" "$D" -c "$CFG" status --json 2>"$W/stderr"; }
+py() { python3 -c "import json,sys; d=json.load(sys.stdin); o={x['key']: x for s in d['sites'].values() for x in s['observations']}; $1"; }
+
+out=$(status_json AWS_ENDPOINT_URL_RDS="http://$ADDR:$MOTO_PORT")
+if printf '%s' "$out" | py '
+p=[x for k,x in o.items() if k.startswith("primary/rds/")]
+assert len(p)==10, len(p)
+assert all(x["status"]=="ok" for x in p), [(x["key"],x["message"]) for x in p if x["status"]!="ok"]
+assert all(x["fields"]["rpo_scenario"]=="instance" for x in p)
+m=o["primary/rds/pgmain1-production"]
+assert m["fields"]["multi_az"]=="yes" and m["fields"]["backup_retention_days"]=="7"
+assert m["fields"]["arn"].endswith(":db:pgmain1-production")
+' 2>"$W/py.err"; then
+	ok "every terraform instance found and judged, the env's own on the second page (105 instances)"
+else
+	ko "every terraform instance found and judged, the env's own on the second page (105 instances)" "$(cat "$W/py.err")"
+fi
+if printf '%s' "$out" | py '
+i={s["store"]: s for s in d["rpo_instance_loss"]["stores"]}
+r={s["store"]: s for s in d["rpo"]["stores"]}
+assert i["postgres"]["status"]=="ok" and i["postgres"]["exposure_s"] < 120, i["postgres"]
+assert "(PITR)" in i["postgres"]["source"]
+assert r["postgres"]["exposure_s"] is None and r["postgres"]["status"]=="crit", r["postgres"]
+assert d["rpo"]["scenario"]=="site-loss" and d["rpo_instance_loss"]["scenario"]=="instance-loss"
+' 2>"$W/py.err"; then
+	ok "instance loss is judged from PITR; site loss is not (PITR lives in the lost region)"
+else
+	ko "instance loss is judged from PITR; site loss is not (PITR lives in the lost region)" "$(cat "$W/py.err")"
+fi
+if printf '%s' "$out" | py '
+s=[x for k,x in o.items() if k.startswith("secondary/rds/")]
+assert len(s)==10 and all(x["status"]=="crit" and x["state"]=="missing" and "us-east-2" in x["message"] for x in s)
+assert all("rpo_store" not in x["fields"] for x in s)
+' 2>"$W/py.err"; then
+	ok "the pilot-light secondary is looked up in its own region (us-east-2): none restored yet"
+else
+	ko "the pilot-light secondary is looked up in its own region (us-east-2): none restored yet" "$(cat "$W/py.err")"
+fi
+if printf '%s%s' "$out" "$(cat "$W/stderr")" | grep -q 'itest-secret'; then
+	ko "the secret key appears nowhere in the output"
+else
+	ok "the secret key appears nowhere in the output"
+fi
+
+# drift from terraform.yml: one instance made single-AZ with 3 days of retention
+python3 - "$ADDR" "$MOTO_PORT" <<'PY'
+import sys, boto3
+addr, port = sys.argv[1:3]
+rds = boto3.client("rds", region_name="us-east-1", endpoint_url=f"http://{addr}:{port}",
+                   aws_access_key_id="AKIDITEST", aws_secret_access_key="itest-secret")
+rds.modify_db_instance(DBInstanceIdentifier="pgshard3-production", MultiAZ=False, BackupRetentionPeriod=3,
+                       ApplyImmediately=True)
+rds.delete_db_instance(DBInstanceIdentifier="pgucr0-production", SkipFinalSnapshot=True)
+PY
+out=$(status_json AWS_ENDPOINT_URL_RDS="http://$ADDR:$MOTO_PORT")
+if printf '%s' "$out" | py '
+x=o["primary/rds/pgshard3-production"]
+assert x["status"]=="warn", x
+assert "not Multi-AZ although terraform.yml says multi_az: true" in x["message"] and "backup retention 3 d, terraform.yml says 7" in x["message"], x["message"]
+u=o["primary/rds/pgucr0-production"]
+assert u["status"]=="crit" and u["state"]=="missing"
+i={s["store"]: s for s in d["rpo_instance_loss"]["stores"]}
+assert i["postgres"]["status"]=="crit" and i["postgres"]["exposure_s"] is None, i["postgres"]
+' 2>"$W/py.err"; then
+	ok "drift from terraform.yml warns; a deleted instance is crit and leaves instance loss without a source"
+else
+	ko "drift from terraform.yml warns; a deleted instance is crit and leaves instance loss without a source" "$(cat "$W/py.err")"
+fi
+
+# recorded AWS errors: Throttling twice then the recorded answer; an expired token
+STUB_PORT=$(free_port)
+cat > "$W/stub.py" <<'PY'
+import http.server, sys
+addr, port, fixtures, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+state = {"n": 0}
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if "AWS4-HMAC-SHA256" not in self.headers.get("Authorization", ""):
+            self.send_response(403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        state["n"] += 1
+        if mode == "expired":
+            code, name = 400, "expired-token.xml"
+        elif state["n"] <= 2:
+            code, name = 400, "throttling.xml"
+        else:
+            code, name = 200, "describe-db-instances.xml"
+        body = open(f"{fixtures}/{name}", "rb").read()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        with open(sys.argv[5], "a") as f:
+            f.write(f"{code} {self.path}\n")
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer((addr, port), H).serve_forever()
+PY
+python3 "$W/stub.py" "$ADDR" "$STUB_PORT" "$ROOT/tests/fixtures/aws" throttle "$W/throttle.log" &
+pids+=($!)
+wait_port "$STUB_PORT" || ko "stub server did not start"
+out=$(status_json AWS_ENDPOINT_URL_RDS="http://$ADDR:$STUB_PORT")
+if [ "$(grep -c '^400 ' "$W/throttle.log")" = 2 ] && [ "$(grep -c '^200 ' "$W/throttle.log")" -ge 1 ] &&
+   printf '%s' "$out" | py 'assert o["primary/rds/pgmain1-production"]["status"] in ("ok","warn"), o["primary/rds/pgmain1-production"]' 2>"$W/py.err"; then
+	ok "Throttling is retried with back-off until the answer comes"
+else
+	ko "Throttling is retried with back-off until the answer comes" "$(cat "$W/throttle.log" "$W/py.err")"
+fi
+kill "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}" 2>/dev/null
+STUB_PORT=$(free_port)
+python3 "$W/stub.py" "$ADDR" "$STUB_PORT" "$ROOT/tests/fixtures/aws" expired "$W/expired.log" &
+pids+=($!)
+wait_port "$STUB_PORT" || ko "stub server did not start"
+out=$(status_json AWS_ENDPOINT_URL_RDS="http://$ADDR:$STUB_PORT" AWS_SESSION_TOKEN=itest-token)
+if printf '%s' "$out" | py '
+x=o["primary/rds/pgmain1-production"]
+assert x["status"]=="unknown" and "ExpiredToken: The security token included in the request is expired" in x["message"], x
+' 2>"$W/py.err" && ! printf '%s' "$out" | grep -q 'itest-token'; then
+	ok "an expired token makes every row unknown with the reason, and the token is shown nowhere"
+else
+	ko "an expired token makes every row unknown with the reason, and the token is shown nowhere" "$(cat "$W/py.err")"
+fi
+out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL_RDS="http://$ADDR:$MOTO_PORT" "$D" -c "$CFG" status --json 2>/dev/null)
+if printf '%s' "$out" | py '
+x=o["primary/rds/pgmain1-production"]
+assert x["status"]=="unknown" and "no AWS credentials" in x["message"], x
+' 2>"$W/py.err"; then
+	ok "no credentials: unknown with the reason, no request"
+else
+	ko "no credentials: unknown with the reason, no request" "$(cat "$W/py.err")"
+fi
+exit 0
