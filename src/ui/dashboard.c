@@ -319,6 +319,7 @@ draw_item(struct ui *ui, WINDOW *w, int y, int width, const struct ui_row *r, bo
 			if (!b->enabled) {
 				shown = UI_SHOWN_DISABLED;
 				state = "disabled";
+				msg = b->off_reason != NULL ? b->off_reason : "";
 			} else {
 				snprintf(value, sizeof value, "%s", b->hourly ? "hourly" : "daily");
 				msg = b->s3 ? "no backup probe result yet" : "local only (no S3 copy)";

@@ -29,7 +29,7 @@ ui_section_of_probe(const char *probe)
 {
 	if (probe == NULL)
 		return UI_SEC_OTHER;
-	if (strcmp(probe, "pg") == 0)
+	if (strcmp(probe, "pg") == 0 || strcmp(probe, "rds") == 0)
 		return UI_SEC_PG;
 	if (strcmp(probe, "s3") == 0 || strcmp(probe, "sftp") == 0 || strcmp(probe, "backup") == 0)
 		return UI_SEC_BACKUPS;
