@@ -11,6 +11,9 @@
  *   rpo_scenario   "instance": the source helps only when one database
  *                  instance is lost, not the site or its region (RDS PITR
  *                  lives in the same region); absent: it helps in both
+ *   rpo_part       the source covers one part of the store (one RDS
+ *                  instance): each part needs a usable source, and the
+ *                  parts are as exposed as their worst part
  *   rpo_headline   "no": the store is listed and judged but does not
  *                  decide the headline (a rebuildable store such as
  *                  Elasticsearch), unless it is among the expected stores

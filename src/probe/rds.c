@@ -219,6 +219,7 @@ rds_judge(const struct aws_rds *want, const struct rds_seen *seen, const char *r
 			obs_add_field(o, "rpo_store", "postgres");
 			obs_add_field(o, "rpo_kind", "pitr");
 			obs_add_field(o, "rpo_scenario", "instance");
+		obs_add_field(o, "rpo_part", "%s", want->identifier);
 		}
 		return;
 	}
@@ -240,6 +241,7 @@ rds_judge(const struct aws_rds *want, const struct rds_seen *seen, const char *r
 		obs_add_field(o, "rpo_store", "postgres");
 		obs_add_field(o, "rpo_kind", "pitr");
 		obs_add_field(o, "rpo_scenario", "instance");
+		obs_add_field(o, "rpo_part", "%s", want->identifier);
 	}
 	if (status_broken(seen->status)) {
 		obs_set(o, OBS_CRIT, seen->status, "%s is %s", want->identifier, seen->status);
@@ -453,6 +455,7 @@ rds_run(const struct probe_job *job, struct probe_ctx *ctx)
 				obs_add_field(o, "rpo_store", "postgres");
 				obs_add_field(o, "rpo_kind", "pitr");
 				obs_add_field(o, "rpo_scenario", "instance");
+		obs_add_field(o, "rpo_part", "%s", w->identifier);
 			}
 		} else {
 			for (size_t k = 0; k < all.n && seen == NULL; k++)

@@ -71,20 +71,27 @@ rpo_evaluate_scenario(const struct status_snapshot *snap, const char *const *exp
 	}
 
 	/*
-	 * Point-in-time recovery is per instance: losing any one instance loses
-	 * what its own PITR cannot restore, so a store's PITR exposure is the
-	 * worst of its instances, and one instance without PITR leaves the
-	 * store without a source in that scenario.
+	 * A source may cover one part of a store only (rpo_part: one RDS
+	 * instance of postgres). Each part needs a source of its own: a part's
+	 * exposure is its best source, the parts together are as exposed as
+	 * the worst part, and one part without a usable source leaves them
+	 * without one. A source without a part covers the whole store.
 	 */
-	struct { bool seen, broken; double worst; char source[128], key[256]; } pitr[RPO_MAX_STORES];
+	struct part {
+		size_t store;
+		bool usable;
+		double best;
+		char name[96], source[128], key[256];
+	} *parts = NULL;
+	size_t n_parts = 0;
 
-	memset(pitr, 0, sizeof pitr);
 	for (size_t i = 0; snap != NULL && i < snap->n; i++) {
 		const struct observation *o = snap->items[i];
 		const char *store = obs_field(o, "rpo_store");
 		const char *kind = obs_field(o, "rpo_kind");
 		const char *exp = obs_field(o, "rpo_exposure_s");
 		struct rpo_store *s;
+		struct part *part = NULL;
 		double e, age_s;
 		char *end;
 
@@ -98,11 +105,23 @@ rpo_evaluate_scenario(const struct status_snapshot *snap, const char *const *exp
 		s->sources_seen++;
 		if (!str_eq(obs_field(o, "rpo_headline"), "no"))
 			s->headline = true;
-		if (exp == NULL) {
-			if (str_eq(kind, "pitr"))
-				pitr[s - out->stores].broken = true;
-			continue;
+		if (obs_field(o, "rpo_part") != NULL) {
+			const char *name = obs_field(o, "rpo_part");
+			size_t k = 0;
+
+			while (k < n_parts && !(parts[k].store == (size_t)(s - out->stores) &&
+						strcmp(parts[k].name, name) == 0))
+				k++;
+			if (k == n_parts) {
+				parts = xreallocarray(parts, ++n_parts, sizeof *parts);
+				memset(&parts[k], 0, sizeof parts[k]);
+				parts[k].store = (size_t)(s - out->stores);
+				snprintf(parts[k].name, sizeof parts[k].name, "%s", name);
+			}
+			part = &parts[k];
 		}
+		if (exp == NULL)
+			continue;
 		e = strtod(exp, &end);
 		if (end == exp || e < 0)
 			continue;
@@ -113,15 +132,14 @@ rpo_evaluate_scenario(const struct status_snapshot *snap, const char *const *exp
 			e += age_s;
 		else if (age_s > 2.0 * (double)interval_ms / 1000.0)
 			e += age_s - 2.0 * (double)interval_ms / 1000.0;
-		if (str_eq(kind, "pitr")) {
-			size_t k = (size_t)(s - out->stores);
-
-			if (!pitr[k].seen || e > pitr[k].worst) {
-				pitr[k].worst = e;
-				snprintf(pitr[k].source, sizeof pitr[k].source, "%s (PITR)", o->subject);
-				snprintf(pitr[k].key, sizeof pitr[k].key, "%s", o->key);
+		if (part != NULL) {
+			if (!part->usable || e < part->best) {
+				part->usable = true;
+				part->best = e;
+				snprintf(part->source, sizeof part->source, "%s%s", o->subject,
+					 str_eq(kind, "pitr") ? " (PITR)" : "");
+				snprintf(part->key, sizeof part->key, "%s", o->key);
 			}
-			pitr[k].seen = true;
 			continue;
 		}
 		if (!s->have_source || e < s->exposure_s) {
@@ -134,14 +152,26 @@ rpo_evaluate_scenario(const struct status_snapshot *snap, const char *const *exp
 
 	for (size_t k = 0; k < out->n; k++) {
 		struct rpo_store *s = &out->stores[k];
+		const struct part *worst = NULL;
+		bool all = true, any = false;
 
-		if (!pitr[k].seen || pitr[k].broken || (s->have_source && s->exposure_s <= pitr[k].worst))
+		for (size_t i = 0; i < n_parts; i++) {
+			if (parts[i].store != k)
+				continue;
+			any = true;
+			if (!parts[i].usable)
+				all = false;
+			else if (worst == NULL || parts[i].best > worst->best)
+				worst = &parts[i];
+		}
+		if (!any || !all || worst == NULL || (s->have_source && s->exposure_s <= worst->best))
 			continue;
 		s->have_source = true;
-		s->exposure_s = pitr[k].worst;
-		snprintf(s->source, sizeof s->source, "%s", pitr[k].source);
-		snprintf(s->source_key, sizeof s->source_key, "%s", pitr[k].key);
+		s->exposure_s = worst->best;
+		snprintf(s->source, sizeof s->source, "%s", worst->source);
+		snprintf(s->source_key, sizeof s->source_key, "%s", worst->key);
 	}
+	free(parts);
 	out->status = OBS_PENDING;
 	for (size_t i = 0; i < out->n; i++) {
 		struct rpo_store *s = &out->stores[i];

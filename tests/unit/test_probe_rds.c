@@ -194,10 +194,13 @@ static struct observation *
 source(const char *key, const char *kind, const char *scenario, const char *exposure, long long at_ms)
 {
 	struct observation *o = obs_create(SITE_PRIMARY, "x", key, key);
+	const char *part = strrchr(key, '/');
 
 	obs_set(o, OBS_OK, "ok", "x");
 	obs_add_field(o, "rpo_store", "postgres");
 	obs_add_field(o, "rpo_kind", "%s", kind);
+	if (strstr(key, "/rds/") != NULL || strstr(key, "/vault/") != NULL)
+		obs_add_field(o, "rpo_part", "%s", part + 1);
 	if (scenario != NULL)
 		obs_add_field(o, "rpo_scenario", "%s", scenario);
 	if (exposure != NULL)
@@ -235,6 +238,27 @@ test_rpo_scenarios(void **state)
 	rpo_evaluate_scenario(&snap, expected, 900, now, 10000, RPO_INSTANCE_LOSS, &r);
 	assert_false(r.stores[0].have_source);
 	assert_int_equal(r.status, OBS_CRIT);
+	/* per part: a vault copy per instance; site loss is as exposed as the worst instance */
+	for (size_t i = 0; i < snap.n; i++)
+		obs_unref(items[i]);
+	snap.n = 0;
+	items[snap.n++] = source("primary/vault/a", "backup", NULL, "3600", now);
+	items[snap.n++] = source("primary/vault/b", "backup", NULL, "7200", now);
+	items[snap.n++] = source("primary/rds/a", "pitr", "instance", "100", now);
+	rpo_evaluate(&snap, expected, 900, now, 10000, &r);
+	assert_true(r.stores[0].have_source);
+	assert_true(r.stores[0].exposure_s == 7200.0);
+	assert_string_equal(r.stores[0].source, "primary/vault/b");
+	assert_int_equal(r.status, OBS_CRIT);
+	/* instance loss: the worst part's best source (b has only its vault copy) */
+	rpo_evaluate_scenario(&snap, expected, 900, now, 10000, RPO_INSTANCE_LOSS, &r);
+	assert_true(r.stores[0].exposure_s == 7200.0);
+	obs_unref(items[1]);
+	/* an instance with no copy at all: its part has no usable source */
+	items[1] = source("primary/vault/b", "backup", NULL, NULL, now);
+	rpo_evaluate(&snap, expected, 900, now, 10000, &r);
+	assert_false(r.stores[0].have_source);
+	assert_int_equal(r.stores[0].sources_seen, 2);
 	/* a cross-site backup counts in both scenarios */
 	for (size_t i = 0; i < snap.n; i++)
 		obs_unref(items[i]);
