@@ -38,6 +38,8 @@ size_t probes_add_s3(struct scheduler *s, struct status_store *store,
 		     const struct config *cfg, struct site *const sites[2]);
 size_t probes_add_rds(struct scheduler *s, struct status_store *store,
 		      const struct config *cfg, struct site *const sites[2]);
+size_t probes_add_vaults(struct scheduler *s, struct status_store *store,
+			 const struct config *cfg, struct site *const sites[2]);
 /* The data stores whose RPO exposure is judged (NULL-terminated, static storage). */
 const char *const *probes_rpo_stores(struct site *const sites[2]);
 

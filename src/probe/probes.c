@@ -20,6 +20,7 @@
 #include "drconsole/probe_host.h"
 #include "drconsole/probe_pg.h"
 #include "drconsole/probe_rds.h"
+#include "drconsole/probe_vault.h"
 #include "drconsole/probe_s3.h"
 #include "drconsole/probe_sftp.h"
 #include "drconsole/ssh.h"
@@ -122,6 +123,40 @@ probes_add_all(struct scheduler *s, struct status_store *store,
 	n += probes_add_couch_es(s, store, cfg, sites);
 	n += probes_add_s3(s, store, cfg, sites);
 	n += probes_add_rds(s, store, cfg, sites);
+	n += probes_add_vaults(s, store, cfg, sites);
+	return n;
+}
+
+/* The AWS Backup vaults of an AWS-hosted primary's backup_plan: remote, then local. */
+size_t
+probes_add_vaults(struct scheduler *s, struct status_store *store,
+		  const struct config *cfg, struct site *const sites[2])
+{
+	const struct site *site = sites[SITE_PRIMARY];
+	const struct aws_env *a = site != NULL ? site->aws : NULL;
+	size_t n = 0;
+
+	if (a == NULL || !a->plan.present)
+		return 0;
+	for (int remote = 1; remote >= 0; remote--) {
+		const char *which = remote ? "remote" : "local";
+		char key[512], subject[300];
+
+		if ((remote ? a->plan.remote_vault : a->plan.local_vault) == NULL)
+			continue;
+		for (size_t i = 0; i <= a->n_rds; i++) {
+			const char *id = i < a->n_rds ? a->rds[i].identifier : "ebs";
+
+			snprintf(key, sizeof key, "%s/vault/%s/%s", site_role_name(site->role), which, id);
+			snprintf(subject, sizeof subject, "%s %s copy", id, which);
+			status_store_expect(store, site->role, "vault", key, subject);
+		}
+		snprintf(key, sizeof key, "%s/vault/%s", site_role_name(site->role), which);
+		scheduler_add(s, &probe_vault, key,
+			      vault_target_create(site->role, a, remote, cfg->probe_timeout_ms),
+			      cfg->probe_timeout_ms);
+		n++;
+	}
 	return n;
 }
 

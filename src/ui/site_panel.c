@@ -31,7 +31,8 @@ ui_section_of_probe(const char *probe)
 		return UI_SEC_OTHER;
 	if (strcmp(probe, "pg") == 0 || strcmp(probe, "rds") == 0)
 		return UI_SEC_PG;
-	if (strcmp(probe, "s3") == 0 || strcmp(probe, "sftp") == 0 || strcmp(probe, "backup") == 0)
+	if (strcmp(probe, "s3") == 0 || strcmp(probe, "sftp") == 0 || strcmp(probe, "backup") == 0 ||
+	    strcmp(probe, "vault") == 0)
 		return UI_SEC_BACKUPS;
 	if (strcmp(probe, "couch") == 0)
 		return UI_SEC_COUCH;

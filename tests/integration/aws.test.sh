@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
-# The RDS probe against a real AWS API stand-in: the moto server (Python; no
+# The RDS and AWS Backup vault probes against AWS API stand-ins. RDS: a real stand-in: the moto server (Python; no
 # RDS server exists on Debian or npm) on loopback, holding RDS instances shaped
 # like tests/fixtures/envs-aws (production: 10 Multi-AZ instances). Requests
 # are signed with SigV4 by libcurl; moto routes them by the signature's
 # service. What moto cannot do (throttle, expire a token) comes from a small
 # server answering with the recorded AWS error documents of tests/fixtures/aws/.
+# AWS Backup (no stand-in lists recovery points): a server answering
+# ListRecoveryPointsByBackupVault with the recorded pages of tests/fixtures/aws/
+# (their @AGO:n@ times resolved against now), checking each request is SigV4
+# signed for the backup service in the remote vault's region.
 # Without moto: one SKIP line with the reason.
 set -u
 D=$DRCONSOLE
 ROOT=$(pwd)
-ok() { echo "PASS: rds $1"; }
-ko() { echo "FAIL: rds $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | head -12 | sed 's/^/    /'; }
+ok() { echo "PASS: aws $1"; }
+ko() { echo "FAIL: aws $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | head -12 | sed 's/^/    /'; }
 
 if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import boto3' 2>/dev/null; then
-	echo "SKIP: rds (the moto server and boto3 are not installed: pip install 'moto[server]' boto3)"
+	echo "SKIP: aws (the moto server and boto3 are not installed: pip install 'moto[server]' boto3)"
 	exit 0
 fi
 NET=${LAB_NET:-0}
 ADDR=127.$NET.40.30
-W=${LAB_DIR:-/tmp}/rds-itest
+W=${LAB_DIR:-/tmp}/aws-itest
 rm -rf "$W"; mkdir -p "$W"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; }
@@ -181,6 +185,101 @@ assert x["status"]=="unknown" and "ExpiredToken: The security token included in 
 else
 	ko "an expired token makes every row unknown with the reason, and the token is shown nowhere" "$(cat "$W/py.err")"
 fi
+# the remote vault: recorded pages; 30 h old copies against a 15 min objective
+VAULT_PORT=$(free_port)
+cat > "$W/vault.py" <<'PY'
+import http.server, re, sys, time
+addr, port, fixtures, log = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+def page(name):
+    now = int(time.time())
+    text = open(f"{fixtures}/{name}").read()
+    return re.sub(r"@AGO:(-?\d+)@", lambda m: str(now - int(m.group(1))), text).encode()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        auth = self.headers.get("Authorization", "")
+        path, _, query = self.path.partition("?")
+        if "/us-east-2/backup/aws4_request" not in auth:
+            code, body = 403, b'{"__type":"UnrecognizedClientException","message":"unsigned"}'
+        elif path != "/backup-vaults/BusinessContinuity_Production_East-2/recovery-points/":
+            code, body = 404, b'{"Code":"ResourceNotFoundException","Message":"no such vault"}'
+        elif "nextToken=" in query:
+            code, body = 200, page("recovery-points-page2.json")
+        else:
+            code, body = 200, page("recovery-points-page1.json")
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        with open(log, "a") as f:
+            f.write(f"{code} {self.path}\n")
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer((addr, port), H).serve_forever()
+PY
+python3 "$W/vault.py" "$ADDR" "$VAULT_PORT" "$ROOT/tests/fixtures/aws" "$W/vault.log" &
+pids+=($!)
+wait_port "$VAULT_PORT" || ko "vault server did not start"
+# moto again holds every production instance, fresh
+python3 - "$ADDR" "$MOTO_PORT" <<'PY'
+import sys, boto3
+addr, port = sys.argv[1:3]
+rds = boto3.client("rds", region_name="us-east-1", endpoint_url=f"http://{addr}:{port}",
+                   aws_access_key_id="AKIDITEST", aws_secret_access_key="itest-secret")
+rds.create_db_instance(DBInstanceIdentifier="pgucr0-production", DBInstanceClass="db.m5.xlarge", Engine="postgres",
+                       EngineVersion="14.18", AllocatedStorage=100, MultiAZ=True, BackupRetentionPeriod=7,
+                       MasterUsername="u", MasterUserPassword="password123")
+rds.modify_db_instance(DBInstanceIdentifier="pgshard3-production", MultiAZ=True, BackupRetentionPeriod=7,
+                       ApplyImmediately=True)
+PY
+out=$(status_json AWS_ENDPOINT_URL_RDS="http://$ADDR:$MOTO_PORT" AWS_ENDPOINT_URL_BACKUP="http://$ADDR:$VAULT_PORT")
+if printf '%s' "$out" | py '
+v={k.split("/")[-1]: x for k,x in o.items() if k.startswith("primary/vault/remote/")}
+assert len(v)==11, sorted(v)
+assert 29*3600 < v["pgmain1-production"]["value"] < 31*3600, v["pgmain1-production"]
+assert v["pgmain1-production"]["state"] in ("ok","late")
+assert v["pgshard5-production"]["status"]=="crit" and v["pgshard5-production"]["state"]=="missing"
+assert v["pgformplayer2-production"]["state"]=="outside" and "nothing outside us-east-1 can restore it" in v["pgformplayer2-production"]["message"]
+assert v["ebs"]["fields"]["volumes_with_points"]=="8" and v["ebs"]["status"]=="ok", v["ebs"]
+' 2>"$W/py.err" && [ "$(grep -c '^200 .*nextToken=' "$W/vault.log")" -ge 1 ]; then
+	ok "remote vault: newest COMPLETED copy per instance over two pages, an instance outside the plan, the plan's EBS volumes"
+else
+	ko "remote vault: newest COMPLETED copy per instance over two pages, an instance outside the plan, the plan's EBS volumes" "$(cat "$W/py.err" "$W/vault.log")"
+fi
+if printf '%s' "$out" | py '
+i={s["store"]: s for s in d["rpo_instance_loss"]["stores"]}
+r={s["store"]: s for s in d["rpo"]["stores"]}
+assert i["postgres"]["status"]=="ok" and i["postgres"]["exposure_s"] < 300, i["postgres"]
+assert r["postgres"]["status"]=="crit" and r["postgres"]["exposure_s"] is None, r["postgres"]
+' 2>"$W/py.err"; then
+	ok "fresh PITR and 30 h old remote copies: instance loss OK, site loss CRIT (an instance has no copy at all)"
+else
+	ko "fresh PITR and 30 h old remote copies: instance loss OK, site loss CRIT (an instance has no copy at all)" "$(cat "$W/py.err")"
+fi
+# put the two instances outside the plan into it: site loss is then judged from the copies' age
+python3 - "$W/envs-aws/production/terraform.yml" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+t = re.sub(r"(    backup_retention: 7\n)(?!    enable_cross_region_backup)", r"\1    enable_cross_region_backup: true\n", t)
+open(sys.argv[1], "w").write(t)
+PY
+out=$(status_json AWS_ENDPOINT_URL_RDS="http://$ADDR:$MOTO_PORT" AWS_ENDPOINT_URL_BACKUP="http://$ADDR:$VAULT_PORT")
+if printf '%s' "$out" | py '
+r={s["store"]: s for s in d["rpo"]["stores"]}
+v={k.split("/")[-1]: x for k,x in o.items() if k.startswith("primary/vault/remote/")}
+assert v["pgformplayer2-production"]["state"]=="missing", v["pgformplayer2-production"]
+' 2>"$W/py.err"; then
+	ok "an instance put into the plan without a copy yet is missing (crit), with the instance named"
+else
+	ko "an instance put into the plan without a copy yet is missing (crit), with the instance named" "$(cat "$W/py.err")"
+fi
+check_out=$(env AWS_ACCESS_KEY_ID=AKIDITEST AWS_SECRET_ACCESS_KEY=itest-secret AWS_ENDPOINT_URL_RDS="http://$ADDR:$MOTO_PORT" AWS_ENDPOINT_URL_BACKUP="http://$ADDR:$VAULT_PORT" "$D" -c "$CFG" check 2>&1)
+if printf '%s' "$check_out" | head -1 | grep -Eq '^DRCONSOLE CRITICAL - RPO: no usable recovery source for postgres; if one instance is lost'; then
+	ok "check names both scenarios"
+else
+	ko "check names both scenarios" "$check_out"
+fi
+
 out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL_RDS="http://$ADDR:$MOTO_PORT" "$D" -c "$CFG" status --json 2>/dev/null)
 if printf '%s' "$out" | py '
 x=o["primary/rds/pgmain1-production"]
