@@ -35,6 +35,7 @@ void httpget(const char *url, const char *user, const char *password,
 /* One GET with everything a request may need; httpget() is the plain case. */
 struct httpget_request {
 	const char *url;
+	const char *method;		/* NULL: GET; "PUT" sends an empty body */
 	const char *display;		/* the URL as errors show it; NULL: url */
 	const char *user;		/* basic auth, or the access key with sigv4 */
 	const char *password;		/* basic auth, or the secret key with sigv4 */

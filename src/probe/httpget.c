@@ -78,7 +78,7 @@ httpget_request(const struct httpget_request *rq, struct httpget_result *res)
 		timeout_ms = 1;
 	c = curl_easy_init();
 	if (c == NULL) {
-		res->error = xasprintf("GET %s: cannot create a libcurl handle", shown);
+		res->error = xasprintf("%s %s: cannot create a libcurl handle", rq->method != NULL ? rq->method : "GET", shown);
 		return;
 	}
 	for (size_t i = 0; rq->headers != NULL && rq->headers[i] != NULL; i++)
@@ -94,6 +94,11 @@ httpget_request(const struct httpget_request *rq, struct httpget_result *res)
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "drconsole/" DRCONSOLE_VERSION);
+	if (rq->method != NULL && strcmp(rq->method, "PUT") == 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	}
 	if (hdr != NULL)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	if (rq->user != NULL && rq->password != NULL) {

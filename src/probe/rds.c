@@ -19,6 +19,7 @@
 
 #include "drconsole/backup_schedule.h"
 #include "drconsole/duration.h"
+#include "drconsole/aws_creds.h"
 #include "drconsole/httpget.h"
 #include "drconsole/sanitize.h"
 #include "drconsole/status.h"
@@ -351,21 +352,17 @@ endpoint_url(const char *region)
 static char *
 describe_all(const struct rds_target *t, long long deadline, struct rds_page *all)
 {
-	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *tok = getenv("AWS_SESSION_TOKEN");
-	char *base = endpoint_url(t->region), *token_hdr = NULL, *error = NULL, *marker = NULL;
+	struct aws_creds cr;
+	char *base, *token_hdr, *error = NULL, *marker = NULL;
 	char sigv4[128];
 	const char *headers[2] = { NULL, NULL };
 	long long backoff = 100;
 
-	if (ak == NULL || *ak == '\0' || sk == NULL || *sk == '\0') {
-		free(base);
-		return xstrdup("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
-	}
-	if (tok != NULL && *tok != '\0') {
-		token_hdr = xasprintf("X-Amz-Security-Token: %s", tok);
-		headers[0] = token_hdr;
-	}
+	if (aws_creds_find(&cr, deadline - time_mono_ms(), &error) != 0)
+		return error;
+	base = endpoint_url(t->region);
+	token_hdr = aws_creds_token_header(&cr);
+	headers[0] = token_hdr;
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:rds", t->region);
 	for (int page = 0; page < RDS_MAX_PAGES && error == NULL;) {
 		long long left = deadline - time_mono_ms();
@@ -373,7 +370,7 @@ describe_all(const struct rds_target *t, long long deadline, struct rds_page *al
 		char *url = xasprintf("%s/?Action=DescribeDBInstances&Version=2014-10-31&MaxRecords=100%s%s",
 				      base, m != NULL ? "&Marker=" : "", m != NULL ? m : "");
 		char *shown = xasprintf("DescribeDBInstances in %s (%s)", t->region, base);
-		struct httpget_request rq = { .url = url, .display = shown, .user = ak, .password = sk,
+		struct httpget_request rq = { .url = url, .display = shown, .user = cr.access_key, .password = cr.secret_key,
 					      .sigv4 = sigv4, .headers = headers,
 					      .timeout_ms = left < t->timeout_ms ? left : t->timeout_ms };
 		struct httpget_result r;
@@ -427,6 +424,7 @@ describe_all(const struct rds_target *t, long long deadline, struct rds_page *al
 	free(marker);
 	free(token_hdr);
 	free(base);
+	aws_creds_clear(&cr);
 	return error;
 }
 

@@ -17,6 +17,7 @@
 
 #include "drconsole/backup_schedule.h"
 #include "drconsole/duration.h"
+#include "drconsole/aws_creds.h"
 #include "drconsole/httpget.h"
 #include "drconsole/probe_rds.h"
 #include "drconsole/sanitize.h"
@@ -239,8 +240,7 @@ endpoint_url(const char *region)
 static char *
 list_all(const struct vault_target *t, long long deadline, struct vault_list *all)
 {
-	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *tok = getenv("AWS_SESSION_TOKEN");
+	struct aws_creds cr;
 	char *base = endpoint_url(t->region), *vault = httpget_escape(t->vault);
 	char *token_hdr = NULL, *error = NULL, *shown;
 	const char *headers[2] = { NULL, NULL };
@@ -249,21 +249,17 @@ list_all(const struct vault_target *t, long long deadline, struct vault_list *al
 	int page = 0;
 
 	shown = xasprintf("ListRecoveryPointsByBackupVault %s in %s (%s)", t->vault, t->region, base);
-	if (ak == NULL || *ak == '\0' || sk == NULL || *sk == '\0') {
-		error = xstrdup("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
+	if (aws_creds_find(&cr, deadline - time_mono_ms(), &error) != 0)
 		goto out;
-	}
-	if (tok != NULL && *tok != '\0') {
-		token_hdr = xasprintf("X-Amz-Security-Token: %s", tok);
-		headers[0] = token_hdr;
-	}
+	token_hdr = aws_creds_token_header(&cr);
+	headers[0] = token_hdr;
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:backup", t->region);
 	while (error == NULL) {
 		long long left = deadline - time_mono_ms();
 		char *next = all->next_token[0] != '\0' ? httpget_escape(all->next_token) : NULL;
 		char *url = xasprintf("%s/backup-vaults/%s/recovery-points/?maxResults=1000%s%s", base, vault,
 				      next != NULL ? "&nextToken=" : "", next != NULL ? next : "");
-		struct httpget_request rq = { .url = url, .display = shown, .user = ak, .password = sk,
+		struct httpget_request rq = { .url = url, .display = shown, .user = cr.access_key, .password = cr.secret_key,
 					      .sigv4 = sigv4, .headers = headers,
 					      .timeout_ms = left < t->timeout_ms ? left : t->timeout_ms };
 		struct httpget_result r;
@@ -298,6 +294,7 @@ list_all(const struct vault_target *t, long long deadline, struct vault_list *al
 		}
 		httpget_result_free(&r);
 	}
+	aws_creds_clear(&cr);
 out:
 	free(shown);
 	free(vault);

@@ -29,7 +29,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; 
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$ADDR"; }
-wait_port() { for _ in $(seq 100); do curl -s -o /dev/null --noproxy '*' "http://$ADDR:$1/" && return 0; sleep 0.1; done; return 1; }
+wait_port() { for _ in $(seq 300); do curl -s -o /dev/null --noproxy '*' "http://$ADDR:$1/" && return 0; sleep 0.1; done; return 1; }
 
 MOTO_PORT=$(free_port)
 moto_server -H "$ADDR" -p "$MOTO_PORT" >"$W/moto.log" 2>&1 &
@@ -288,5 +288,53 @@ assert x["status"]=="unknown" and "no AWS credentials" in x["message"], x
 	ok "no credentials: unknown with the reason, no request"
 else
 	ko "no credentials: unknown with the reason, no request" "$(cat "$W/py.err")"
+fi
+# an EC2 instance role through IMDSv2 (token first), as on a control host with metadata tokens required
+IMDS_PORT=$(free_port)
+cat > "$W/imds.py" <<'PY'
+import http.server, json, sys
+addr, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+TOKEN = "imds-session-token"
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, code, body):
+        b = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+        with open(log, "a") as f:
+            f.write(f"{self.command} {self.path} {code}\n")
+    def do_PUT(self):
+        if self.path == "/latest/api/token" and self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
+            self.reply(200, TOKEN)
+        else:
+            self.reply(400, "")
+    def do_GET(self):
+        if self.headers.get("X-aws-ec2-metadata-token") != TOKEN:
+            self.reply(401, "")
+        elif self.path == "/latest/meta-data/iam/security-credentials/":
+            self.reply(200, "dr-control-role")
+        elif self.path == "/latest/meta-data/iam/security-credentials/dr-control-role":
+            self.reply(200, json.dumps({"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": "ASIAIMDSITEST",
+                                        "SecretAccessKey": "imds-secret", "Token": "imds-role-token",
+                                        "Expiration": "2099-01-01T00:00:00Z"}))
+        else:
+            self.reply(404, "")
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer((addr, port), H).serve_forever()
+PY
+python3 "$W/imds.py" "$ADDR" "$IMDS_PORT" "$W/imds.log" &
+pids+=($!)
+wait_port "$IMDS_PORT" || ko "metadata server did not start"
+rm -f "$W/imds.log"
+out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE HOME="$W" AWS_EC2_METADATA_SERVICE_ENDPOINT="http://$ADDR:$IMDS_PORT" \
+	AWS_ENDPOINT_URL_RDS="http://$ADDR:$MOTO_PORT" "$D" -c "$CFG" status --json 2>&1)
+if printf '%s' "$out" | py 'assert o["primary/rds/pgmain1-production"]["status"] in ("ok","warn"), o["primary/rds/pgmain1-production"]' 2>"$W/py.err" &&
+   grep -q '^PUT /latest/api/token 200' "$W/imds.log" && grep -q '^GET /latest/meta-data/iam/security-credentials/dr-control-role 200' "$W/imds.log" &&
+   ! printf '%s' "$out" | grep -q 'imds-secret\|imds-role-token'; then
+	ok "credentials from the instance role through IMDSv2 (token first); none of them shown"
+else
+	ko "credentials from the instance role through IMDSv2 (token first); none of them shown" "$(cat "$W/py.err" "$W/imds.log" 2>/dev/null)"
 fi
 exit 0
