@@ -1240,6 +1240,7 @@ lock_still_ours(struct run *r)
 		return true;
 	say(r, "run lock: it is no longer ours, or cannot be refreshed (broken by someone else? "
 	    "%s unreachable?): stopping", r->lock.where.host);
+	lock_release(&r->lock);	/* only if it is still ours */
 	lock_fini(&r->lock);
 	r->have_lock = false;
 	return false;

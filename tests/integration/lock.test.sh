@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The run lock on the lab, in line mode (`drconsole run`): the heartbeat is
 # kept fresh while a step outlives the stale limit, and a second operator's
-# `break` is refused; a fresh lock from another machine is never broken, a
+# `break` is refused, and a run whose lock is taken away stops before its
+# next step; a fresh lock from another machine is never broken, a
 # stale one only with `break`; a holder whose process runs on this machine
 # is never stale; abandoning a run killed mid-step passes its lock to the
 # new run at once, and is refused while the old run still runs; an odd
@@ -64,6 +65,26 @@ if [ "$a" != missing ] && [ "$a" -lt 2 ] && [ $rc != 0 ] && [ ! -e "$T/other-ran
 	ok "a step longer than the stale limit keeps the heartbeat fresh (${a}s); 'break' is refused; the run completes"
 else
 	ko "heartbeat during a step" "age=$a rc=$rc rca=$rca held=$held $out $(cat "$T/long.out")"
+fi
+
+# ---- a lock taken away mid-step: the run stops before the next step ----
+mkrb "$T/lost.yml" <<RB
+  - id: nap
+    on: secondary:control
+    run: echo start >> $T/lost.count; sleep 3
+  - id: last
+    on: secondary:control
+    run: echo done >> $T/lost.done
+RB
+"$D" -c "$SHORT" run "$T/lost.yml" --drill --yes > "$T/lost.out" 2>&1 </dev/null &
+pid=$!; pids="$pids $pid"
+wait_for "$T/lost.count"
+rm -rf "$L"
+wait $pid; rc=$?
+if [ $rc = 1 ] && [ ! -e "$T/lost.done" ] && grep -q "run lock: it is no longer ours" "$T/lost.out"; then
+	ok "a lock removed mid-step (broken elsewhere) stops the run before its next step"
+else
+	ko "lock lost mid-step" "rc=$rc $(cat "$T/lost.out")"
 fi
 
 # ---- a lock from another machine: fresh is never broken, stale only with 'break' ----
