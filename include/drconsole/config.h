@@ -79,6 +79,7 @@ struct config {
 	size_t n_runbooks;
 	char *state_dir;
 	char *lock_dir;		/* run lock directory on the control host (default /var/tmp) */
+	long long lock_stale_ms;	/* heartbeat age past which a lock may be broken */
 	char *log;
 	bool read_only;
 	bool read_only_pinned;	/* by the system file */

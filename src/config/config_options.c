@@ -103,6 +103,8 @@ const struct config_option config_options[] = {
 	  "Journals, audit log, log (default: $XDG_STATE_HOME/drconsole)" },
 	{ "lock_dir", COPT_STRING, F(lock_dir), 0, 0, NULL, NULL, false,
 	  "Directory on the secondary's control host holding the run lock (default: /var/tmp)" },
+	{ "lock_stale_after", COPT_DURATION, F(lock_stale_ms), SEC(2), SEC(600), NULL, "10m", false,
+	  "Heartbeat age past which a run lock whose holder is not seen running may be broken (only shorter)" },
 	{ "log", COPT_PATH, F(log), 0, 0, NULL, NULL, false,
 	  "Log file (default: STATE_DIR/drconsole.log)" },
 	{ "read_only", COPT_BOOL, F(read_only), 0, 0, NULL, "false", false,

@@ -36,8 +36,7 @@
 #include "drconsole/template.h"
 #include "drconsole/util.h"
 
-#define LOCK_STALE_S		3600	/* a lock without heartbeat for this long may be broken */
-#define HEARTBEAT_MS		30000	/* refresh (and re-check) the lock at most this often */
+#define HEARTBEAT_MS		30000	/* the lock's keeper refreshes it this often (a quarter of a short stale limit) */
 #define EXIT_REFUSED_RC		2	/* refused before anything ran */
 #define OUTPUT_KEEP		4096	/* sanitised output kept in the journal per step */
 
@@ -58,7 +57,8 @@ struct run {
 	struct run_target *lock_t;	/* the lock's host (lock.where points into it) */
 	size_t lock_n;
 	bool have_lock;
-	long long heartbeat_ms;		/* monotonic time of the last heartbeat */
+	struct ssh_pool *lock_pool;	/* the lock's own sessions: the keeper must not wait for a step */
+	struct executor *lock_ex;
 	bool journal_failed;
 	int current;			/* step being worked on, -1 none */
 	char **titles;			/* rendered step titles (rb->n_steps) */
@@ -195,14 +195,12 @@ alog(struct run *r, json_t *ev)
  * keys against the site's env known_hosts, then the configured user
  * known_hosts; user, identity, agent and timeouts from the config.
  */
-static struct executor *
-site_executor(struct run *r, enum site_role role)
+static void
+site_ssh_options(const struct run *r, enum site_role role, struct ssh_options *out)
 {
 	const struct site *s = r->p->sites[role];
 	struct ssh_options o;
 
-	if (r->ex[role] != NULL)
-		return r->ex[role];
 	memset(&o, 0, sizeof o);
 	o.user = r->cfg->ssh.user != NULL ? r->cfg->ssh.user : s != NULL ? s->remote_user : NULL;
 	o.identity_file = r->cfg->ssh.identity_file;
@@ -211,6 +209,17 @@ site_executor(struct run *r, enum site_role role)
 	o.user_known_hosts = r->cfg->ssh.known_hosts;
 	o.connect_timeout_ms = r->cfg->ssh.connect_timeout_ms;
 	o.keepalive_ms = r->cfg->ssh.keepalive_ms;
+	*out = o;
+}
+
+static struct executor *
+site_executor(struct run *r, enum site_role role)
+{
+	struct ssh_options o;
+
+	if (r->ex[role] != NULL)
+		return r->ex[role];
+	site_ssh_options(r, role, &o);
 	r->pool[role] = ssh_pool_create(&o);
 	r->ex[role] = executor_ssh_create(r->pool[role]);
 	return r->ex[role];
@@ -1010,17 +1019,30 @@ holder_is(const char *holder, const char *user, const char *run_id)
 	return yes;
 }
 
+/* The stale limit in seconds (config lock_stale_after). */
+static long long
+lock_stale_s(const struct run *r)
+{
+	return r->cfg->lock_stale_ms > 0 ? (r->cfg->lock_stale_ms + 999) / 1000 : 600;
+}
+
+/*
+ * The lock on the secondary's control host, over its own session pool: the
+ * keeper refreshes it while a step's command holds the step's session.
+ */
 static bool
-take_lock(struct run *r, bool resuming)
+lock_setup(struct run *r)
 {
 	const struct site *s = r->p->sites[SITE_SECONDARY];
 	struct run_target *t = NULL;
 	struct exec_request where;
-	struct lock_info li;
-	char *err = NULL, *path, *holder, host[256] = "?";
-	size_t n = run_resolve_targets(r->cfg, s, NULL, &t, &err);
-	bool ok = false;
+	struct ssh_options o;
+	char *err = NULL, *path;
+	size_t n;
 
+	if (r->lock.path != NULL)
+		return true;
+	n = run_resolve_targets(r->cfg, s, NULL, &t, &err);
 	if (n == 0) {
 		say(r, "run lock: %s", err);
 		free(err);
@@ -1032,50 +1054,122 @@ take_lock(struct run *r, bool resuming)
 	where.port = t[0].port;
 	where.user = t[0].user;
 	where.timeout_ms = 30000;
-	path = r->cfg->lock_dir != NULL ? xasprintf("%s/drconsole-%s.lock", r->cfg->lock_dir,
-						    s->deploy_env != NULL ? s->deploy_env : s->env_name)
-		: lock_default_path(s->deploy_env != NULL ? s->deploy_env : s->env_name);
-	gethostname(host, sizeof host - 1);
-	{
-		char *ts = run_make_id(time_wall_ms(), "x");
-
-		ts[strlen(ts) - 2] = '\0';
-		holder = xasprintf("user=%s host=%s since=%s", r->user, host, ts);
-		free(ts);
+	path = lock_path(r->cfg->lock_dir != NULL ? r->cfg->lock_dir : "/var/tmp",
+			 s->deploy_env != NULL ? s->deploy_env : s->env_name);
+	if (r->lock_ex == NULL) {
+		site_ssh_options(r, SITE_SECONDARY, &o);
+		r->lock_pool = ssh_pool_create(&o);
+		r->lock_ex = executor_ssh_create(r->lock_pool);
 	}
-	lock_init(&r->lock, site_executor(r, SITE_SECONDARY), &where, path, r->run_id);
+	lock_init(&r->lock, r->lock_ex, &where, path, r->run_id);
+	free(path);
+	run_targets_free(r->lock_t, r->lock_n);
+	r->lock_t = t;
+	r->lock_n = n;
+	return true;
+}
+
+static void
+lock_taken(struct run *r)
+{
+	long long every = lock_stale_s(r) * 1000 / 4;
+
+	r->have_lock = true;
+	lock_keep_alive(&r->lock, every < HEARTBEAT_MS ? every : HEARTBEAT_MS);
+	say(r, "run lock %s taken on %s", r->lock.path, r->lock.where.host);
+	alog(r, json_pack("{s:s,s:s,s:s}", "event", "lock", "path", r->lock.path,
+			  "host", r->lock.where.host));
+}
+
+/* May the lock a crashed run left (held) be taken over by its resume or abandon? */
+static bool
+may_take_over(struct run *r, const struct lock_info *li)
+{
+	long long stale = lock_stale_s(r);
+
+	switch (lock_holder_liveness(li->holder)) {
+	case LOCK_HOLDER_GONE:
+		return true;
+	case LOCK_HOLDER_ALIVE:
+		say(r, "Its process is still running on this machine (%s): not taking its lock.",
+		    li->holder);
+		return false;
+	case LOCK_HOLDER_ELSEWHERE:
+		break;
+	}
+	if (li->age_s >= stale)
+		return true;
+	say(r, "Its lock was refreshed %llds ago from another machine (%s): it may still be running "
+	    "there. Not taking its lock (it goes stale %llds after its last heartbeat).",
+	    li->age_s, li->holder, stale);
+	return false;
+}
+
+static bool
+take_lock(struct run *r, bool resuming)
+{
+	struct lock_info li;
+	const char *host;
+	char *holder;
+	long long stale = lock_stale_s(r);
+	bool ok = false;
+
+	if (r->have_lock)
+		return true;	/* passed on by the run just abandoned */
+	if (!lock_setup(r))
+		return false;
+	host = r->lock.where.host;
+	holder = lock_holder_line(r->user);
 	lock_acquire(&r->lock, holder, &li);
 	if (li.state == LOCK_HELD && resuming && holder_is(li.holder, r->user, r->run_id)) {
 		/* the run being resumed died holding it (crash, kill -9, dropped terminal) */
-		say(r, "run lock %s on %s is still held by this run (%s): taking it over", path,
-		    t[0].host, li.holder);
-		alog(r, json_pack("{s:s,s:s,s:s}", "event", "lock_takeover", "path", path,
-				  "holder", li.holder));
-		lock_info_clear(&li);
-		lock_break_and_acquire(&r->lock, holder, &li);
+		say(r, "run lock %s on %s is still held by this run (%s)", r->lock.path, host, li.holder);
+		if (may_take_over(r, &li)) {
+			say(r, "taking it over");
+			alog(r, json_pack("{s:s,s:s,s:s}", "event", "lock_takeover", "path", r->lock.path,
+					  "holder", li.holder));
+			lock_info_clear(&li);
+			lock_take_over(&r->lock, r->run_id, holder, &li);
+		} else {
+			lock_info_clear(&li);
+			li.state = LOCK_ERROR;
+			li.error = xstrdup("not resuming a run that may still be running");
+		}
 	}
 	if (li.state == LOCK_HELD) {
-		say(r, "run lock %s on %s is held by %s (last heartbeat %llds ago)", path, t[0].host,
+		enum lock_verdict v = lock_judge(&li, stale);
+
+		say(r, "run lock %s on %s is held by %s (last heartbeat %llds ago)", r->lock.path, host,
 		    li.holder, li.age_s);
-		if (li.age_s >= LOCK_STALE_S && !r->p->yes) {
-			say(r, "The lock looks stale (no heartbeat for over %ds).", LOCK_STALE_S);
+		if (v == LOCK_STALE && !r->p->yes) {
+			say(r, "The lock looks stale (no heartbeat for over %llds, its holder not seen running).",
+			    stale);
 			if (r->p->ui->confirm_typed(r->p->ui->ud, "Type 'break' to break the stale lock "
 						    "(make sure its holder is gone)", "break")) {
-				alog(r, json_pack("{s:s,s:s,s:s}", "event", "lock_broken", "path", path,
-						  "holder", li.holder));
+				char *old = xstrdup(li.holder);
+
 				lock_info_clear(&li);
-				lock_break_and_acquire(&r->lock, holder, &li);
+				lock_break_stale(&r->lock, holder, stale, &li);
+				if (li.state == LOCK_ACQUIRED)
+					alog(r, json_pack("{s:s,s:s,s:s}", "event", "lock_broken", "path",
+							  r->lock.path, "holder", old));
+				else if (li.state == LOCK_HELD)
+					say(r, "The lock was refreshed meanwhile (%llds ago): not breaking it.",
+					    li.age_s);
+				free(old);
 			}
 		} else {
+			if (v == LOCK_IN_USE)
+				say(r, "Its process is running on this machine: the lock cannot be broken.");
+			else if (v == LOCK_FRESH)
+				say(r, "Its heartbeat is fresh (a lock may be broken only %llds after the last "
+				    "one, when its holder is not seen running).", stale);
 			say(r, "Another run holds the lock: not starting. Ask its holder, or wait.");
 		}
 	}
 	if (li.state == LOCK_ACQUIRED) {
 		ok = true;
-		r->have_lock = true;
-		r->heartbeat_ms = time_mono_ms();
-		say(r, "run lock %s taken on %s", path, t[0].host);
-		alog(r, json_pack("{s:s,s:s,s:s}", "event", "lock", "path", path, "host", t[0].host));
+		lock_taken(r);
 	} else if (li.state == LOCK_ERROR) {
 		say(r, "run lock: %s", li.error != NULL ? li.error : "error");
 	}
@@ -1083,10 +1177,73 @@ take_lock(struct run *r, bool resuming)
 		lock_fini(&r->lock);
 	lock_info_clear(&li);
 	free(holder);
-	free(path);
-	r->lock_t = t;
-	r->lock_n = n;
 	return ok;
+}
+
+/*
+ * Abandoning run old_id passes its lock, when it holds one, to this run in
+ * the same action, so the new run is not refused by it. Refused (false)
+ * while the old run may still be running. *passed: the lock was its.
+ */
+static bool
+abandon_lock(struct run *r, const char *old_id, bool *passed)
+{
+	struct lock_info li;
+	char *holder, *hrun;
+	bool ok = true;
+
+	*passed = false;
+	if (!lock_setup(r))
+		return false;
+	holder = lock_holder_line(r->user);
+	lock_acquire(&r->lock, holder, &li);
+	hrun = li.state == LOCK_HELD ? lock_holder_run(li.holder) : NULL;
+	if (hrun != NULL && str_eq(hrun, old_id)) {
+		say(r, "run lock %s on %s is held by the run being abandoned (%s, last heartbeat %llds ago)",
+		    r->lock.path, r->lock.where.host, li.holder, li.age_s);
+		if (may_take_over(r, &li)) {
+			alog(r, json_pack("{s:s,s:s,s:s,s:s}", "event", "lock_takeover", "path", r->lock.path,
+					  "holder", li.holder, "abandoned", old_id));
+			lock_info_clear(&li);
+			lock_take_over(&r->lock, old_id, holder, &li);
+			*passed = li.state == LOCK_ACQUIRED;
+		} else {
+			ok = false;
+		}
+	}
+	if (li.state == LOCK_ACQUIRED) {
+		lock_taken(r);
+	} else if (li.state == LOCK_ERROR) {
+		say(r, "run lock: %s", li.error != NULL ? li.error : "error");
+		ok = false;
+	}
+	/* held by another run: take_lock says so */
+	if (!r->have_lock)
+		lock_fini(&r->lock);
+	free(hrun);
+	lock_info_clear(&li);
+	free(holder);
+	return ok;
+}
+
+/*
+ * Before a step: the keeper has not lost the lock, and has refreshed it
+ * within half the stale limit (else one refresh now must work).
+ */
+static bool
+lock_still_ours(struct run *r)
+{
+	long long last = 0;
+
+	if (lock_kept(&r->lock, &last) &&
+	    (time_mono_ms() - last < lock_stale_s(r) * 500 || lock_heartbeat(&r->lock)))
+		return true;
+	say(r, "run lock: it is no longer ours, or cannot be refreshed (broken by someone else? "
+	    "%s unreachable?): stopping", r->lock.where.host);
+	lock_release(&r->lock);	/* only if it is still ours */
+	lock_fini(&r->lock);
+	r->have_lock = false;
+	return false;
 }
 
 /* ---- the whole run ---- */
@@ -1190,12 +1347,26 @@ drive(struct run *r)
 			r->run_id = id_of_path(resume_path);
 			r->vars.run_id = r->run_id;
 		} else {
-			struct journal *old = journal_open(resume_path, &err);
+			char *old_id = id_of_path(resume_path);
+			bool passed = false;
+			struct journal *old;
 
+			if (r->p->mode != RUN_DRY && !abandon_lock(r, old_id, &passed)) {
+				say(r, "Not abandoning run %s.", old_id);
+				free(old_id);
+				free(runs_dir);
+				free(resume_path);
+				return 1;
+			}
+			free(old_id);
+			old = journal_open(resume_path, &err);
 			if (old != NULL) {
+				json_t *ev = engine_ev_run_end("abandoned");
 				char *e2 = NULL;
 
-				journal_append(old, engine_ev_run_end("abandoned"), &e2);
+				if (passed)	/* its lock went to this run with it */
+					json_object_set_new(ev, "lock_released", json_true());
+				journal_append(old, ev, &e2);
 				free(e2);
 				journal_close(old);
 			}
@@ -1269,12 +1440,8 @@ drive(struct run *r)
 			say(r, "step %s cannot start: %s", r->rb->steps[i].id, why);
 			return finish(r, "stopped", 1);
 		}
-		if (r->have_lock && time_mono_ms() - r->heartbeat_ms >= HEARTBEAT_MS &&
-		    !(r->heartbeat_ms = time_mono_ms(), lock_heartbeat(&r->lock))) {
-			say(r, "run lock: it is no longer ours (broken by someone else?): stopping");
-			r->have_lock = false;
+		if (r->have_lock && !lock_still_ours(r))
 			return finish(r, "stopped", 1);
-		}
 		if (r->p->cancel != NULL)
 			__atomic_store_n(r->p->cancel, 0, __ATOMIC_RELAXED);
 		sr = do_step(r, i);
@@ -1366,6 +1533,11 @@ run_execute(const struct run_params *p)
 		if (r.pool[i] != NULL)
 			ssh_pool_free(r.pool[i]);
 	}
+	lock_fini(&r.lock);	/* finish() released it; this stops a keeper on any other path */
+	if (r.lock_ex != NULL)
+		r.lock_ex->free(r.lock_ex);
+	if (r.lock_pool != NULL)
+		ssh_pool_free(r.lock_pool);
 	if (r.j != NULL)
 		journal_close(r.j);
 	audit_close(r.audit);
