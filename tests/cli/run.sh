@@ -70,6 +70,20 @@ v=$(variant garbage); head -c 300 /dev/urandom > "$v/envs/production/inventory.i
 check "binary garbage inventory" 2 "inventory.ini:[0-9]+:[0-9]+: error:" "$D" -c "$v/drconsole.yml" lint
 v=$(variant kh); grep -v '^10.2.0.12 ' "$FIX/envs/backup-production/known_hosts" > "$v/envs/backup-production/known_hosts"
 check "known_hosts missing a host" 2 "backup-production/inventory.ini:6:1: error: host 10.2.0.12 .* is not in .*known_hosts" "$D" -c "$v/drconsole.yml" lint
+if command -v ssh-keygen >/dev/null 2>&1; then
+	v=$(variant khhashed); ssh-keygen -q -H -f "$v/envs/backup-production/known_hosts" >/dev/null 2>&1
+	ssh-keygen -q -H -f "$v/envs/production/known_hosts" >/dev/null 2>&1
+	if grep -q '^|1|' "$v/envs/backup-production/known_hosts" && ! grep -q '^10\.' "$v/envs/backup-production/known_hosts"; then
+		check "known_hosts hashed with ssh-keygen -H covers every host" 0 '^0 errors, 0 warnings$' "$D" -c "$v/drconsole.yml" lint
+	else
+		echo "FAIL: known_hosts hashed with ssh-keygen -H (ssh-keygen did not hash the copy)"
+	fi
+	v=$(variant khhashedmissing); grep -v '^10.2.0.12 ' "$FIX/envs/backup-production/known_hosts" > "$v/envs/backup-production/known_hosts"
+	ssh-keygen -q -H -f "$v/envs/backup-production/known_hosts" >/dev/null 2>&1
+	check "hashed known_hosts missing a host" 2 "backup-production/inventory.ini:6:1: error: host 10.2.0.12 .* is not in .*known_hosts" "$D" -c "$v/drconsole.yml" lint
+else
+	echo "SKIP: hashed known_hosts (no ssh-keygen)"
+fi
 v=$(variant slot); sed -i 's/replication_slot=standby1/replication_slot=standby9/' "$v/envs/backup-production/inventory.ini"
 check "replication_slot not in the master's slots" 2 "inventory.ini:10:1: error: replication_slot 'standby9' of 10.2.0.20 is not in postgresql_replication_slots of its master 10.1.0.20" "$D" -c "$v/drconsole.yml" lint
 v=$(variant master); sed -i 's/hot_standby_master=10.1.0.20/hot_standby_master=10.9.9.9/' "$v/envs/backup-production/inventory.ini"
