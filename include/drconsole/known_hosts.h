@@ -10,7 +10,9 @@
  *
  * Used by lint and the site model (which hosts the env's file covers) and
  * by the SSH layer for the @revoked check; acceptance of a key (match or
- * CHANGED) stays with libssh2's knownhost API, which reads no markers.
+ * CHANGED) stays with libssh2's knownhost API, which reads no markers and
+ * no wildcards, so "covers" follows libssh2's names (exact or hashed) while
+ * a revocation follows OpenSSH's patterns.
  */
 #ifndef DRCONSOLE_KNOWN_HOSTS_H
 #define DRCONSOLE_KNOWN_HOSTS_H
@@ -48,8 +50,9 @@ struct known_hosts {
 int known_hosts_load(const char *path, struct known_hosts *kh);
 void known_hosts_parse(const char *text, struct known_hosts *kh);
 /*
- * Whether a plain line names the host: "address" for port 22 (or <= 0),
- * "[address]:port" otherwise; hashed entries and patterns included.
+ * Whether a plain line lists the host as the SSH layer accepts it
+ * (known_hosts_field_lists): "address" for port 22 (or <= 0),
+ * "[address]:port" otherwise.
  */
 bool known_hosts_covers(const struct known_hosts *kh, const char *address, int port);
 void known_hosts_free(struct known_hosts *kh);
@@ -66,6 +69,12 @@ bool known_hosts_split(const char *line, size_t len, struct known_hosts_line *ou
  * matches when a pattern matches and no negated one does).
  */
 bool known_hosts_field_names(const char *field, size_t len, const char *name);
+/*
+ * Whether a host field lists name as libssh2's knownhost check (which
+ * accepts keys) finds it: a comma-list entry equal to name, or a hashed
+ * field of it. Wildcards and negations are not read there.
+ */
+bool known_hosts_field_lists(const char *field, size_t len, const char *name);
 /*
  * Whether text (a whole known_hosts file) marks the key blob @revoked for
  * any of names ("[addr]:port", "addr", ...).

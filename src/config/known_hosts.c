@@ -240,6 +240,24 @@ known_hosts_field_names(const char *field, size_t len, const char *name)
 	return match_pattern_list(lower, field, len) == 1;
 }
 
+bool
+known_hosts_field_lists(const char *field, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (len > 0 && field[0] == '|')
+		return known_hosts_field_names(field, len, name);
+	for (size_t i = 0; i <= len;) {
+		const char *comma = memchr(field + i, ',', len - i);
+		size_t end = comma != NULL ? (size_t)(comma - field) : len;
+
+		if (end - i == n && memcmp(field + i, name, n) == 0)
+			return true;
+		i = end + 1;
+	}
+	return false;
+}
+
 /* The key blob of a line, when its base64 decodes and its type is the type field. */
 static long
 line_blob(const struct known_hosts_line *l, unsigned char *buf, size_t cap)
@@ -329,7 +347,7 @@ known_hosts_covers(const struct known_hosts *kh, const char *address, int port)
 	else
 		snprintf(buf, sizeof buf, "[%s]:%d", address, port);
 	for (size_t i = 0; i < kh->n; i++)
-		if (known_hosts_field_names(kh->names[i], strlen(kh->names[i]), buf))
+		if (known_hosts_field_lists(kh->names[i], strlen(kh->names[i]), buf))
 			return true;
 	return false;
 }
