@@ -60,6 +60,24 @@ v=$(variant tab); printf 'backup:\n\tdays: 1\n' >> "$v/envs/production/public.ym
 check "YAML with a tab" 2 "public.yml:21:1: error: tab character" "$D" -c "$v/drconsole.yml" lint
 v=$(variant dupkey); printf 'nadir_hour: 3\n' >> "$v/envs/production/public.yml"
 check "YAML with a duplicate key" 2 "public.yml:20:1: error: duplicate key 'nadir_hour' \(first defined at line 6\)" "$D" -c "$v/drconsole.yml" lint
+for bad in -3 24 99999999999999999999; do
+	v=$(variant "nadir$bad"); sed -i "s/^nadir_hour: 16$/nadir_hour: $bad/" "$v/envs/production/public.yml"
+	check "nadir_hour: $bad is out of range" 2 "production/public.yml:6:13: error: nadir_hour: $bad is out of range \(an hour of the day, 0 to 23\)" "$D" -c "$v/drconsole.yml" lint
+done
+v=$(variant nadirword); sed -i 's/^nadir_hour: 16$/nadir_hour: four/' "$v/envs/production/public.yml"
+check "nadir_hour not a number" 2 "production/public.yml:6:13: error: nadir_hour: expected an integer, found a string" "$D" -c "$v/drconsole.yml" lint
+v=$(variant backupdays); printf 'couchdb_backup_days: -1\n' >> "$v/envs/backup-production/public.yml"
+check "couchdb_backup_days negative" 2 "backup-production/public.yml:[0-9]+:22: error: couchdb_backup_days: -1 is out of range" "$D" -c "$v/drconsole.yml" lint
+v=$(variant nadirok); sed -i 's/^nadir_hour: 16$/nadir_hour: 23/' "$v/envs/production/public.yml"
+check "nadir_hour: 23 is fine" 0 '^0 errors, 0 warnings$' "$D" -c "$v/drconsole.yml" lint
+v=$(variant emptypublic); : > "$v/envs/production/public.yml"
+check "empty public.yml" 2 "production/public.yml:1:1: error: public.yml is empty: expected a mapping of settings" "$D" -c "$v/drconsole.yml" lint
+v=$(variant barepublic); printf 'just a string\n' > "$v/envs/production/public.yml"
+check "bare-string public.yml" 2 "production/public.yml:1:1: error: public.yml: expected a mapping of settings, found a string" "$D" -c "$v/drconsole.yml" lint
+v=$(variant emptypg); printf '# nothing\n' > "$v/envs/backup-production/postgresql.yml"
+check "empty postgresql.yml" 2 "backup-production/postgresql.yml:1:1: error: postgresql.yml is empty: expected a mapping of settings" "$D" -c "$v/drconsole.yml" lint
+v=$(variant listpg); printf -- '- dbs\n' > "$v/envs/backup-production/postgresql.yml"
+check "postgresql.yml a list" 2 "backup-production/postgresql.yml:1:1: error: postgresql.yml: expected a mapping of settings, found a list" "$D" -c "$v/drconsole.yml" lint
 v=$(variant quote); printf 'x: "unclosed\n' >> "$v/envs/production/proxy.yml"
 check "YAML with an unclosed quote" 2 "proxy.yml:4:1: error: found unexpected end of stream" "$D" -c "$v/drconsole.yml" lint
 v=$(variant cycle); printf '[control:children]\nwebworkers\n[webworkers:children]\ncontrol\n' >> "$v/envs/production/inventory.ini"
