@@ -112,6 +112,27 @@ v=$(variant cfgpw); printf 'password: x\n' >> "$v/drconsole.yml"
 check "config with an inline password" 2 "credentials are never taken from this file" "$D" -c "$v/drconsole.yml" lint
 check "status refuses a broken config" 2 "fix the errors above" "$D" -c "$v/drconsole.yml" status --offline
 check "check is UNKNOWN on a broken config" 3 "^DRCONSOLE UNKNOWN" "$D" -c "$v/drconsole.yml" check
+# dry-run shows the command exactly as the live run sends it: become's wrapper included
+v=$(variant become)
+cat > "$v/become.yml" <<'EOF'
+name: Become dry-run
+model: replicated
+steps:
+  - id: promote
+    title: Promote
+    on: secondary:pg_standby
+    become: root
+    run: pg_ctlcluster 14 main promote
+    verify: test -f /tmp/promoted
+  - id: as-postgres
+    title: As postgres
+    on: secondary:control
+    become: postgres
+    run: echo "it's me"
+EOF
+check "dry-run shows become's sudo wrapper" 0 "^  sends on 10\.2\.0\.20 \(10\.2\.0\.20\): sudo -n /bin/sh -c 'pg_ctlcluster 14 main promote'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
+check "dry-run shows become's wrapper of the verify command" 0 "^  verify sends on 10\.2\.0\.20 \(10\.2\.0\.20\): sudo -n /bin/sh -c 'test -f /tmp/promoted'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
+check "dry-run shows become -u with the command quoted" 0 "^  sends on 10\.2\.0\.10 \(10\.2\.0\.10\): sudo -n -u postgres -- /bin/sh -c 'echo \"it'\\\\''s me\"'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
 check "inventory command prints ansible's shape" 0 '"_meta"' "$D" inventory "$FIX/envs/production/inventory.ini"
 
 # No definite leak and no memory error on the offline commands, good and broken
