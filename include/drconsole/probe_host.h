@@ -14,6 +14,8 @@
  *                          after the key check; run update-local-known-hosts
  *   hostkey-CHANGED  CRIT  the key differs from known_hosts: possible man-in-the-middle;
  *                          nothing was sent after the key check
+ *   hostkey-REVOKED  CRIT  a known_hosts file marks the key @revoked (either file,
+ *                          whatever else lists it): nothing was sent after the key check
  *   error            UNKNOWN  protocol or local failure
  * Fields: address, port, user, group, reused (yes/no), key_type, fingerprint
  * (OpenSSH SHA256 form, whenever a key was seen), exit_status of `true`.

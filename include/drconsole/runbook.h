@@ -83,7 +83,7 @@ struct rb_step {
 	struct rb_pos pos;		/* where the step starts in the file */
 	/* where each template and the target were written (0:0 when absent) */
 	struct rb_pos pos_title, pos_on, pos_run, pos_check_command, pos_manual,
-		pos_verify_command, pos_when;
+		pos_verify_command, pos_when, pos_verify_sql;
 };
 
 struct rb_var {

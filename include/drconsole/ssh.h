@@ -14,11 +14,14 @@
  * files, port 22); for a non-22 port libssh2 also consults the plain "addr"
  * entries when no "[addr]:port" entry matches (OpenSSH would not: it is the
  * same host's recorded key, so this is lenient, not weaker). Hashed ("|1|")
- * and comma-list entries work. A key matching an entry in either file is accepted; else
+ * and comma-list entries work. A key marked "@revoked" for the host (same
+ * names, hashed or not) in either file is REVOKED whatever else lists it,
+ * as OpenSSH refuses it (libssh2 reads no markers: known_hosts.c does this
+ * check). Else a key matching an entry in either file is accepted; else
  * an entry for the host with the same key type but another key means
- * CHANGED; else UNKNOWN. On UNKNOWN or CHANGED the socket is shut down right
- * after the check: nothing more is sent (no authentication attempt, no
- * disconnect message). Fingerprints are OpenSSH's "SHA256:<base64, no =>".
+ * CHANGED; else UNKNOWN. On UNKNOWN, CHANGED or REVOKED the socket is shut
+ * down right after the check: nothing more is sent (no authentication
+ * attempt, no disconnect message). Fingerprints are OpenSSH's "SHA256:<base64, no =>".
  * As OpenSSH does, the key types known_hosts lists for the host are asked
  * for first (ssh_hostkey_prefs).
  *
@@ -53,10 +56,12 @@ enum ssh_state {
 	SSH_STATE_AUTH_FAILED,
 	SSH_STATE_HOSTKEY_UNKNOWN,
 	SSH_STATE_HOSTKEY_CHANGED,
+	SSH_STATE_HOSTKEY_REVOKED,	/* the key is marked @revoked in a known_hosts file */
 	SSH_STATE_ERROR,		/* protocol or local failure */
 };
 
-/* "up", "down", "timeout", "auth-failed", "hostkey-unknown", "hostkey-CHANGED", "error" */
+/* "up", "down", "timeout", "auth-failed", "hostkey-unknown", "hostkey-CHANGED",
+ * "hostkey-REVOKED", "error" */
 const char *ssh_state_name(enum ssh_state st);
 
 /* What acquiring a session found. */
@@ -162,13 +167,15 @@ enum ssh_hostkey_match {
 	SSH_HOSTKEY_MISMATCH,		/* the host is listed with another key of that type */
 	SSH_HOSTKEY_NOTFOUND,
 	SSH_HOSTKEY_FAILURE,		/* the check could not be made */
+	SSH_HOSTKEY_REVOKED,		/* a file marks the key @revoked for the host */
 };
 
 /*
  * Check a raw host key blob of libssh2 type key_type (LIBSSH2_HOSTKEY_TYPE_*)
  * for address:port against each known_hosts file in turn (NULL entries and
- * missing files skipped) with OpenSSH's rules. *files_read counts the files
- * that could be read.
+ * missing files skipped) with OpenSSH's rules. A key marked @revoked for the
+ * host in any file is REVOKED, whatever else matches, before or after it.
+ * *files_read counts the files that could be read.
  */
 enum ssh_hostkey_match ssh_hostkey_check(const char *const *files, size_t n_files,
 					 const char *address, int port,

@@ -10,7 +10,9 @@
  */
 #include "drconsole/site.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,6 +58,14 @@ load_yaml(struct site *s, const char *name, bool required, struct diag_list *dl)
 				   name);
 	} else {
 		doc = ydoc_load_file(path, dl);
+	}
+	/* commcare-cloud reads these as mappings of settings: nothing else will do */
+	if (doc != NULL && (strcmp(name, "public.yml") == 0 || strcmp(name, "postgresql.yml") == 0)) {
+		if (doc->root == NULL || ynode_is_null(doc->root))
+			diag_error(dl, doc->name, 1, 1, "%s is empty: expected a mapping of settings",
+				   name);
+		else if (doc->root->type != YN_MAP)
+			ynode_expect(dl, doc->name, doc->root, name, "a mapping of settings");
 	}
 	free(path);
 	return doc;
@@ -117,6 +127,64 @@ public_bool(const struct site *s, const char *key, bool dflt)
 	if (v != NULL && (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0))
 		return false;
 	return dflt;
+}
+
+/* Integer settings of public.yml drconsole reads, with the values commcare-cloud can use. */
+static const struct {
+	const char *key;
+	long long min, max;
+	const char *what;
+} public_ints[] = {
+	{ "nadir_hour", 0, 23, "an hour of the day" },
+	{ "nadir_hour_frequency", 1, 24, "a step in hours" },
+	{ "postgresql_backup_days", 0, INT_MAX, "a number of days" },
+	{ "postgresql_backup_weeks", 0, INT_MAX, "a number of weeks" },
+	{ "postgresql_backup_hours", 0, INT_MAX, "a number of hours" },
+	{ "couchdb_backup_days", 0, INT_MAX, "a number of days" },
+	{ "couchdb_backup_weeks", 0, INT_MAX, "a number of weeks" },
+	{ "couchdb_backup_hours", 0, INT_MAX, "a number of hours" },
+	{ "blobdb_backup_days", 0, INT_MAX, "a number of days" },
+	{ "blobdb_backup_weeks", 0, INT_MAX, "a number of weeks" },
+	{ "blobdb_backup_hours", 0, INT_MAX, "a number of hours" },
+};
+
+/* Digits with an optional sign: an integer, whether or not it fits. */
+static bool
+looks_integer(const char *v)
+{
+	if (*v == '-' || *v == '+')
+		v++;
+	if (*v == '\0')
+		return false;
+	for (; *v != '\0'; v++)
+		if (!isdigit((unsigned char)*v))
+			return false;
+	return true;
+}
+
+/* Each public_ints setting present must be an integer in its range (templates are left to Ansible). */
+static void
+check_public_ints(const struct site *s, struct diag_list *dl)
+{
+	const struct ynode *root = s->public_yml != NULL ? s->public_yml->root : NULL;
+	const char *file = s->public_yml != NULL ? s->public_yml->name : NULL;
+
+	for (size_t i = 0; i < ARRAY_LEN(public_ints); i++) {
+		const struct ynode *n = ynode_get(root, public_ints[i].key);
+		const char *v = ynode_str(n);
+		long long x;
+
+		if (n == NULL || ynode_is_null(n) || (v != NULL && strstr(v, "{{") != NULL))
+			continue;
+		if (ynode_int(n, &x) && x >= public_ints[i].min && x <= public_ints[i].max)
+			continue;
+		if (ynode_int(n, &x) || (v != NULL && looks_integer(v)))
+			diag_error(dl, file, n->line, n->col, "%s: %s is out of range (%s, %lld to %lld)",
+				   public_ints[i].key, v, public_ints[i].what, public_ints[i].min,
+				   public_ints[i].max);
+		else
+			ynode_expect(dl, file, n, public_ints[i].key, "an integer");
+	}
 }
 
 static int
@@ -468,6 +536,7 @@ build_backups(struct site *s, struct diag_list *dl)
 	const char *file = s->public_yml != NULL ? s->public_yml->name : NULL;
 	const char *region;
 
+	check_public_ints(s, dl);
 	s->nadir_hour = public_int(s, "nadir_hour", 0);
 	s->nadir_hour_frequency = public_int(s, "nadir_hour_frequency", 3);
 	region = site_public_str(s, "aws_region");

@@ -57,7 +57,8 @@ state_status(enum ssh_state st)
 	case SSH_STATE_DOWN:
 	case SSH_STATE_TIMEOUT:
 	case SSH_STATE_AUTH_FAILED:
-	case SSH_STATE_HOSTKEY_CHANGED: return OBS_CRIT;
+	case SSH_STATE_HOSTKEY_CHANGED:
+	case SSH_STATE_HOSTKEY_REVOKED: return OBS_CRIT;
 	case SSH_STATE_ERROR: break;
 	}
 	return OBS_UNKNOWN;

@@ -835,6 +835,19 @@ do_step(struct run *r, int i)
 		say(r, "  verify (SQL on the target): %s", st->verify_sql);
 
 	if (r->p->mode == RUN_DRY) {
+		/* what the live run sends: become wraps each command for the host's login user */
+		for (size_t k = 0; k < n && st->become != NULL; k++) {
+			const char *cmds[2] = { cmd, verify };
+
+			for (int w = 0; w < 2; w++) {
+				char *sent = cmds[w] != NULL ? wrap_become(cmds[w], st->become, t[k].user) : NULL;
+
+				if (sent != NULL && strcmp(sent, cmds[w]) != 0)
+					say(r, "  %s %s (%s): %s", w == 0 ? "sends on" : "verify sends on",
+					    t[k].host, t[k].address, sent);
+				free(sent);
+			}
+		}
 		if (st->check_probe != NULL) {
 			bool evaluated;
 			bool pass = eval_check(r, st, false, &evaluated, &err);

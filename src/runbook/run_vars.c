@@ -410,7 +410,18 @@ run_lint_runbook(const struct runbook *rb, const struct config *cfg,
 		lint_template(&c, st->check_command, st->pos_check_command);
 		lint_template(&c, st->manual, st->pos_manual);
 		lint_template(&c, st->verify_command, st->pos_verify_command);
-		if (st->kind == RB_RUN || st->check_command != NULL || st->verify_command != NULL) {
+		if (st->verify_sql != NULL && strstr(st->verify_sql, "{{") != NULL) {
+			/* sent as written: a template there would reach PostgreSQL verbatim */
+			size_t off = (size_t)(strstr(st->verify_sql, "{{") - st->verify_sql);
+			bool exact = strchr(st->verify_sql, '\n') == NULL;
+
+			diag_error(dl, rb->path, st->pos_verify_sql.line,
+				   exact ? st->pos_verify_sql.col + (unsigned)off : st->pos_verify_sql.col,
+				   "step %s: verify.sql is sent to PostgreSQL as written: \"{{\" is not "
+				   "expanded there (templates belong in commands)", st->id);
+		}
+		if (st->kind == RB_RUN || st->check_command != NULL || st->verify_command != NULL ||
+		    st->verify_sql != NULL) {
 			struct run_target *t = NULL;
 			char *err = NULL;
 			size_t n = run_resolve_targets(cfg, s, st->on_target, &t, &err);

@@ -173,6 +173,9 @@ parse_verify(struct loader *ld, struct rb_step *st, const struct ynode *n)
 
 		if (strcmp(k, "sql") == 0) {
 			st->verify_sql = get_str(ld, v, "verify.sql");
+			st->pos_verify_sql = pos_of(v);
+			if (v->style == YS_SINGLE || v->style == YS_DOUBLE)
+				st->pos_verify_sql.col++;	/* the text starts after the quote */
 		} else if (strcmp(k, "command") == 0) {
 			st->verify_command = get_str(ld, v, "verify.command");
 			st->pos_verify_command = pos_of(v);

@@ -9,7 +9,9 @@
  * take part, so a file listing ecdsa, ed25519 and rsa keys of a host
  * (commcare-cloud's) is compared against the one the server chose. A match
  * in any file accepts the key; a mismatch in a file with no match anywhere
- * is CHANGED.
+ * is CHANGED. Before any of that, every file is read for "@revoked" lines
+ * (known_hosts.c; libssh2 skips marked lines) under the same names: a
+ * revoked key is refused whatever else the files say, as OpenSSH does.
  */
 #include "drconsole/ssh.h"
 
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "drconsole/known_hosts.h"
 #include "drconsole/util.h"
 #include "ssh_priv.h"
 
@@ -33,6 +36,7 @@ ssh_state_name(enum ssh_state st)
 	case SSH_STATE_AUTH_FAILED: return "auth-failed";
 	case SSH_STATE_HOSTKEY_UNKNOWN: return "hostkey-unknown";
 	case SSH_STATE_HOSTKEY_CHANGED: return "hostkey-CHANGED";
+	case SSH_STATE_HOSTKEY_REVOKED: return "hostkey-REVOKED";
 	case SSH_STATE_ERROR: return "error";
 	}
 	return "error";
@@ -111,6 +115,33 @@ knownhost_key_bits(int key_type)
 	}
 }
 
+/*
+ * Whether any file marks key @revoked for address:port: under "[address]:port"
+ * and, as acceptance falls back to them, plain "address" entries.
+ */
+static bool
+hostkey_revoked(const char *const *files, size_t n_files, const char *address, int port,
+		const unsigned char *key, size_t key_len)
+{
+	char bracketed[300];
+	const char *names[2] = { address, NULL };
+	bool revoked = false;
+
+	if (port > 0 && port != 22) {
+		snprintf(bracketed, sizeof bracketed, "[%s]:%d", address, port);
+		names[1] = bracketed;
+	}
+	for (size_t i = 0; i < n_files && !revoked; i++) {
+		size_t len = 0;
+		char *text = files[i] != NULL ? file_read_all(files[i], &len) : NULL;
+
+		if (text != NULL)
+			revoked = known_hosts_revoked(text, len, names, 2, key, key_len);
+		free(text);
+	}
+	return revoked;
+}
+
 enum ssh_hostkey_match
 ssh_hostkey_check_session(LIBSSH2_SESSION *session, const char *const *files, size_t n_files,
 			  const char *address, int port, const unsigned char *key,
@@ -121,6 +152,13 @@ ssh_hostkey_check_session(LIBSSH2_SESSION *session, const char *const *files, si
 	bool mismatch = false, failure = false;
 	size_t readable = 0;
 
+	if (hostkey_revoked(files, n_files, address, port, key, key_len)) {
+		for (size_t i = 0; files_read != NULL && i < n_files; i++)
+			readable += files[i] != NULL && access(files[i], R_OK) == 0;
+		if (files_read != NULL)
+			*files_read = readable;
+		return SSH_HOSTKEY_REVOKED;
+	}
 	for (size_t i = 0; i < n_files; i++) {
 		LIBSSH2_KNOWNHOSTS *kh;
 		struct libssh2_knownhost *entry = NULL;

@@ -340,6 +340,12 @@ verify_hostkey(struct ssh_conn *c, struct ssh_status *st)
 		     "%s key; not authenticating (possible man-in-the-middle)",
 		     c->address, c->port, st->key_type, st->fingerprint, st->key_type);
 		return -1;
+	case SSH_HOSTKEY_REVOKED:
+		fail(st, SSH_STATE_HOSTKEY_REVOKED,
+		     "host key REVOKED for %s:%d: server presents %s %s, which known_hosts marks "
+		     "@revoked; not authenticating (possibly a stolen key)",
+		     c->address, c->port, st->key_type, st->fingerprint);
+		return -1;
 	case SSH_HOSTKEY_NOTFOUND:
 		fail(st, SSH_STATE_HOSTKEY_UNKNOWN,
 		     "host key unknown for %s:%d: %s %s is in no known_hosts (%zu file%s read); "

@@ -96,6 +96,24 @@ v=$(variant tab); printf 'backup:\n\tdays: 1\n' >> "$v/envs/production/public.ym
 check "YAML with a tab" 2 "public.yml:21:1: error: tab character" "$D" -c "$v/drconsole.yml" lint
 v=$(variant dupkey); printf 'nadir_hour: 3\n' >> "$v/envs/production/public.yml"
 check "YAML with a duplicate key" 2 "public.yml:20:1: error: duplicate key 'nadir_hour' \(first defined at line 6\)" "$D" -c "$v/drconsole.yml" lint
+for bad in -3 24 99999999999999999999; do
+	v=$(variant "nadir$bad"); sed -i "s/^nadir_hour: 16$/nadir_hour: $bad/" "$v/envs/production/public.yml"
+	check "nadir_hour: $bad is out of range" 2 "production/public.yml:6:13: error: nadir_hour: $bad is out of range \(an hour of the day, 0 to 23\)" "$D" -c "$v/drconsole.yml" lint
+done
+v=$(variant nadirword); sed -i 's/^nadir_hour: 16$/nadir_hour: four/' "$v/envs/production/public.yml"
+check "nadir_hour not a number" 2 "production/public.yml:6:13: error: nadir_hour: expected an integer, found a string" "$D" -c "$v/drconsole.yml" lint
+v=$(variant backupdays); printf 'couchdb_backup_days: -1\n' >> "$v/envs/backup-production/public.yml"
+check "couchdb_backup_days negative" 2 "backup-production/public.yml:[0-9]+:22: error: couchdb_backup_days: -1 is out of range" "$D" -c "$v/drconsole.yml" lint
+v=$(variant nadirok); sed -i 's/^nadir_hour: 16$/nadir_hour: 23/' "$v/envs/production/public.yml"
+check "nadir_hour: 23 is fine" 0 '^0 errors, 0 warnings$' "$D" -c "$v/drconsole.yml" lint
+v=$(variant emptypublic); : > "$v/envs/production/public.yml"
+check "empty public.yml" 2 "production/public.yml:1:1: error: public.yml is empty: expected a mapping of settings" "$D" -c "$v/drconsole.yml" lint
+v=$(variant barepublic); printf 'just a string\n' > "$v/envs/production/public.yml"
+check "bare-string public.yml" 2 "production/public.yml:1:1: error: public.yml: expected a mapping of settings, found a string" "$D" -c "$v/drconsole.yml" lint
+v=$(variant emptypg); printf '# nothing\n' > "$v/envs/backup-production/postgresql.yml"
+check "empty postgresql.yml" 2 "backup-production/postgresql.yml:1:1: error: postgresql.yml is empty: expected a mapping of settings" "$D" -c "$v/drconsole.yml" lint
+v=$(variant listpg); printf -- '- dbs\n' > "$v/envs/backup-production/postgresql.yml"
+check "postgresql.yml a list" 2 "backup-production/postgresql.yml:1:1: error: postgresql.yml: expected a mapping of settings, found a list" "$D" -c "$v/drconsole.yml" lint
 v=$(variant quote); printf 'x: "unclosed\n' >> "$v/envs/production/proxy.yml"
 check "YAML with an unclosed quote" 2 "proxy.yml:4:1: error: found unexpected end of stream" "$D" -c "$v/drconsole.yml" lint
 v=$(variant cycle); printf '[control:children]\nwebworkers\n[webworkers:children]\ncontrol\n' >> "$v/envs/production/inventory.ini"
@@ -106,6 +124,20 @@ v=$(variant garbage); head -c 300 /dev/urandom > "$v/envs/production/inventory.i
 check "binary garbage inventory" 2 "inventory.ini:[0-9]+:[0-9]+: error:" "$D" -c "$v/drconsole.yml" lint
 v=$(variant kh); grep -v '^10.2.0.12 ' "$FIX/envs/backup-production/known_hosts" > "$v/envs/backup-production/known_hosts"
 check "known_hosts missing a host" 2 "backup-production/inventory.ini:6:1: error: host 10.2.0.12 .* is not in .*known_hosts" "$D" -c "$v/drconsole.yml" lint
+if command -v ssh-keygen >/dev/null 2>&1; then
+	v=$(variant khhashed); ssh-keygen -q -H -f "$v/envs/backup-production/known_hosts" >/dev/null 2>&1
+	ssh-keygen -q -H -f "$v/envs/production/known_hosts" >/dev/null 2>&1
+	if grep -q '^|1|' "$v/envs/backup-production/known_hosts" && ! grep -q '^10\.' "$v/envs/backup-production/known_hosts"; then
+		check "known_hosts hashed with ssh-keygen -H covers every host" 0 '^0 errors, 0 warnings$' "$D" -c "$v/drconsole.yml" lint
+	else
+		echo "FAIL: known_hosts hashed with ssh-keygen -H (ssh-keygen did not hash the copy)"
+	fi
+	v=$(variant khhashedmissing); grep -v '^10.2.0.12 ' "$FIX/envs/backup-production/known_hosts" > "$v/envs/backup-production/known_hosts"
+	ssh-keygen -q -H -f "$v/envs/backup-production/known_hosts" >/dev/null 2>&1
+	check "hashed known_hosts missing a host" 2 "backup-production/inventory.ini:6:1: error: host 10.2.0.12 .* is not in .*known_hosts" "$D" -c "$v/drconsole.yml" lint
+else
+	echo "SKIP: hashed known_hosts (no ssh-keygen)"
+fi
 v=$(variant slot); sed -i 's/replication_slot=standby1/replication_slot=standby9/' "$v/envs/backup-production/inventory.ini"
 check "replication_slot not in the master's slots" 2 "inventory.ini:10:1: error: replication_slot 'standby9' of 10.2.0.20 is not in postgresql_replication_slots of its master 10.1.0.20" "$D" -c "$v/drconsole.yml" lint
 v=$(variant master); sed -i 's/hot_standby_master=10.1.0.20/hot_standby_master=10.9.9.9/' "$v/envs/backup-production/inventory.ini"
@@ -116,6 +148,27 @@ v=$(variant cfgpw); printf 'password: x\n' >> "$v/drconsole.yml"
 check "config with an inline password" 2 "credentials are never taken from this file" "$D" -c "$v/drconsole.yml" lint
 check "status refuses a broken config" 2 "fix the errors above" "$D" -c "$v/drconsole.yml" status --offline
 check "check is UNKNOWN on a broken config" 3 "^DRCONSOLE UNKNOWN" "$D" -c "$v/drconsole.yml" check
+# dry-run shows the command exactly as the live run sends it: become's wrapper included
+v=$(variant become)
+cat > "$v/become.yml" <<'EOF'
+name: Become dry-run
+model: replicated
+steps:
+  - id: promote
+    title: Promote
+    on: secondary:pg_standby
+    become: root
+    run: pg_ctlcluster 14 main promote
+    verify: test -f /tmp/promoted
+  - id: as-postgres
+    title: As postgres
+    on: secondary:control
+    become: postgres
+    run: echo "it's me"
+EOF
+check "dry-run shows become's sudo wrapper" 0 "^  sends on 10\.2\.0\.20 \(10\.2\.0\.20\): sudo -n /bin/sh -c 'pg_ctlcluster 14 main promote'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
+check "dry-run shows become's wrapper of the verify command" 0 "^  verify sends on 10\.2\.0\.20 \(10\.2\.0\.20\): sudo -n /bin/sh -c 'test -f /tmp/promoted'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
+check "dry-run shows become -u with the command quoted" 0 "^  sends on 10\.2\.0\.10 \(10\.2\.0\.10\): sudo -n -u postgres -- /bin/sh -c 'echo \"it'\\\\''s me\"'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
 check "inventory command prints ansible's shape" 0 '"_meta"' "$D" inventory "$FIX/envs/production/inventory.ini"
 
 # No definite leak and no memory error on the offline commands, good and broken

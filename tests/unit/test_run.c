@@ -432,6 +432,47 @@ test_lint_runbook(void **state)
 	fixture_fini(&f);
 }
 
+static void
+test_lint_verify_sql_template(void **state)
+{
+	struct fixture f;
+	struct diag_list dl = DIAG_LIST_INIT;
+	char *path;
+	struct runbook *rb;
+
+	(void)state;
+	fixture_init(&f);
+	rb = load_text(
+		"name: L\n"
+		"steps:\n"
+		"  - id: a\n"
+		"    on: secondary:pg_standby\n"
+		"    run: echo ok\n"
+		"    verify: { sql: \"select {{ }}\" }\n"
+		"  - id: b\n"
+		"    on: secondary:pg_standby\n"
+		"    run: echo ok\n"
+		"    verify:\n"
+		"      sql: select '{{ secondary.env }}' = current_database()\n"
+		"  - id: c\n"
+		"    on: secondary:pg_standby\n"
+		"    run: echo ok\n"
+		"    verify: { sql: select not pg_is_in_recovery() }\n", &dl, &path);
+	assert_non_null(rb);
+	assert_int_equal(dl.errors, 0);
+	run_lint_runbook(rb, &f.cfg, f.sp, &dl);
+	/* SQL is sent as written: an empty or any other template there is an error */
+	assert_true(has_diag(&dl, 6, 28, "step a: verify.sql is sent to PostgreSQL as written"));
+	assert_true(has_diag(&dl, 11, 20, "step b: verify.sql is sent to PostgreSQL as written"));
+	assert_int_equal(dl.errors, 2);
+	assert_int_equal(dl.warnings, 0);
+	runbook_free(rb);
+	diag_list_free(&dl);
+	unlink(path);
+	free(path);
+	fixture_fini(&f);
+}
+
 int
 main(void)
 {
@@ -445,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_probe_conditions),
 		cmocka_unit_test(test_run_id),
 		cmocka_unit_test(test_lint_runbook),
+		cmocka_unit_test(test_lint_verify_sql_template),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,8 @@
  * test_ssh.c: the pure parts of the SSH layer: fingerprints (against
  * ssh-keygen -l), known_hosts matching through libssh2's knownhost API
  * ("[addr]:port" and plain entries, several key types per host, hashed
- * entries, two files, a last line without newline), names, and pool
- * options.
+ * entries, two files, a last line without newline), @revoked markers
+ * (either order, hashed, patterns, either file), names, and pool options.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +34,8 @@ static const unsigned char key_a_digest[32] = {
 };
 /* "10.1.2.3" hashed as OpenSSH's HashKnownHosts does (salt 00..13) */
 #define HASHED_10_1_2_3 "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|Cx9oPi2ubNerqPtentzRFYhnniE="
+/* "[10.1.2.3]:2222" hashed the same way */
+#define HASHED_10_1_2_3_2222 "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|3/sdO6vtpR78qSUGF1nN4GQUmPM="
 
 static size_t
 b64_decode(const char *in, unsigned char *out, size_t cap)
@@ -262,12 +264,97 @@ test_hostkey_prefs(void **state)
 	free(env);
 }
 
+#define ED25519 LIBSSH2_HOSTKEY_TYPE_ED25519
+
+static void
+test_known_hosts_revoked_either_order(void **state)
+{
+	const char *plain = "10.0.0.1 ssh-ed25519 " KEY_A "\n";
+	const char *revoked = "@revoked 10.0.0.1 ssh-ed25519 " KEY_A "\n";
+	char *after = xasprintf("%s%s", plain, revoked), *before = xasprintf("%s%s", revoked, plain);
+
+	(void)state;
+	/* OpenSSH: a revoked key is refused whatever else matches */
+	assert_int_equal(check(after, "10.0.0.1", 22, KEY_A, ED25519), SSH_HOSTKEY_REVOKED);
+	assert_int_equal(check(before, "10.0.0.1", 22, KEY_A, ED25519), SSH_HOSTKEY_REVOKED);
+	/* listed only as revoked: revoked, not unknown */
+	assert_int_equal(check(revoked, "10.0.0.1", 22, KEY_A, ED25519), SSH_HOSTKEY_REVOKED);
+	/* the mark is on the key: another key of the host, or another host, is not refused */
+	assert_int_equal(check("10.0.0.1 ssh-ed25519 " KEY_A "\n@revoked 10.0.0.1 ssh-ed25519 "
+			       KEY_B "\n", "10.0.0.1", 22, KEY_A, ED25519), SSH_HOSTKEY_MATCH);
+	assert_int_equal(check("10.0.0.2 ssh-ed25519 " KEY_A "\n@revoked 10.0.0.1 ssh-ed25519 "
+			       KEY_A "\n", "10.0.0.2", 22, KEY_A, ED25519), SSH_HOSTKEY_MATCH);
+	free(after);
+	free(before);
+}
+
+static void
+test_known_hosts_revoked_patterns_and_hashes(void **state)
+{
+	(void)state;
+	/* hashed, for port 22 and for "[addr]:port" */
+	assert_int_equal(check("10.1.2.3 ssh-ed25519 " KEY_A "\n@revoked " HASHED_10_1_2_3
+			       " ssh-ed25519 " KEY_A "\n", "10.1.2.3", 22, KEY_A, ED25519),
+			 SSH_HOSTKEY_REVOKED);
+	assert_int_equal(check("@revoked " HASHED_10_1_2_3_2222 " ssh-ed25519 " KEY_A "\n"
+			       "[10.1.2.3]:2222 ssh-ed25519 " KEY_A "\n", "10.1.2.3", 2222, KEY_A,
+			       ED25519), SSH_HOSTKEY_REVOKED);
+	/* plain entries serve a non-22 port too, so a plain revocation does as well */
+	assert_int_equal(check("[10.1.2.3]:2222 ssh-ed25519 " KEY_A "\n@revoked 10.1.2.3 "
+			       "ssh-ed25519 " KEY_A "\n", "10.1.2.3", 2222, KEY_A, ED25519),
+			 SSH_HOSTKEY_REVOKED);
+	/* wildcards, comma lists, negation, case */
+	assert_int_equal(check("10.0.0.1 ssh-ed25519 " KEY_A "\n@revoked * ssh-ed25519 " KEY_A,
+			       "10.0.0.1", 22, KEY_A, ED25519), SSH_HOSTKEY_REVOKED);
+	assert_int_equal(check("10.0.0.1 ssh-ed25519 " KEY_A "\n@revoked\tdb1,10.0.0.? ssh-ed25519 "
+			       KEY_A "\n", "10.0.0.1", 22, KEY_A, ED25519), SSH_HOSTKEY_REVOKED);
+	assert_int_equal(check("10.0.0.1 ssh-ed25519 " KEY_A "\n@revoked *,!10.0.0.1 ssh-ed25519 "
+			       KEY_A "\n", "10.0.0.1", 22, KEY_A, ED25519), SSH_HOSTKEY_MATCH);
+	assert_int_equal(check("db1 ssh-ed25519 " KEY_A "\n@revoked DB1 ssh-ed25519 " KEY_A "\n",
+			       "db1", 22, KEY_A, ED25519), SSH_HOSTKEY_REVOKED);
+	/* markers are case-sensitive and one per line: such lines are ignored, as by OpenSSH */
+	assert_int_equal(check("10.0.0.1 ssh-ed25519 " KEY_A "\n@REVOKED 10.0.0.1 ssh-ed25519 "
+			       KEY_A "\n", "10.0.0.1", 22, KEY_A, ED25519), SSH_HOSTKEY_MATCH);
+	assert_int_equal(check("10.0.0.1 ssh-ed25519 " KEY_A "\n@revoked @revoked 10.0.0.1 "
+			       "ssh-ed25519 " KEY_A "\n", "10.0.0.1", 22, KEY_A, ED25519),
+			 SSH_HOSTKEY_MATCH);
+	/* a key whose blob is not of the type written on the line is no key */
+	assert_int_equal(check("10.0.0.1 ssh-ed25519 " KEY_A "\n@revoked 10.0.0.1 ssh-rsa "
+			       KEY_A "\n", "10.0.0.1", 22, KEY_A, ED25519), SSH_HOSTKEY_MATCH);
+	/* @cert-authority is no revocation */
+	assert_int_equal(check("10.0.0.1 ssh-ed25519 " KEY_A "\n@cert-authority 10.0.0.1 "
+			       "ssh-ed25519 " KEY_A "\n", "10.0.0.1", 22, KEY_A, ED25519),
+			 SSH_HOSTKEY_MATCH);
+}
+
+static void
+test_known_hosts_revoked_in_either_file(void **state)
+{
+	unsigned char blob[128];
+	size_t n = b64_decode(KEY_A, blob, sizeof blob), read = 0;
+	char *plain = write_tmp("10.0.0.1 ssh-ed25519 " KEY_A "\n");
+	char *revoked = write_tmp("# user file\n@revoked 10.0.0.1 ssh-ed25519 " KEY_A "\n");
+	const char *env_plain[2] = { plain, revoked }, *env_revoked[2] = { revoked, plain };
+
+	(void)state;
+	assert_int_equal(ssh_hostkey_check(env_plain, 2, "10.0.0.1", 22, blob, n, ED25519, &read),
+			 SSH_HOSTKEY_REVOKED);
+	assert_int_equal(read, 2);
+	assert_int_equal(ssh_hostkey_check(env_revoked, 2, "10.0.0.1", 22, blob, n, ED25519, &read),
+			 SSH_HOSTKEY_REVOKED);
+	unlink(plain);
+	unlink(revoked);
+	free(plain);
+	free(revoked);
+}
+
 static void
 test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(ssh_state_name(SSH_STATE_UP), "up");
 	assert_string_equal(ssh_state_name(SSH_STATE_HOSTKEY_CHANGED), "hostkey-CHANGED");
+	assert_string_equal(ssh_state_name(SSH_STATE_HOSTKEY_REVOKED), "hostkey-REVOKED");
 	assert_string_equal(ssh_state_name(SSH_STATE_AUTH_FAILED), "auth-failed");
 	assert_string_equal(ssh_hostkey_type_name(LIBSSH2_HOSTKEY_TYPE_ED25519), "ssh-ed25519");
 	assert_string_equal(ssh_hostkey_type_name(LIBSSH2_HOSTKEY_TYPE_ECDSA_256),
@@ -318,6 +405,9 @@ main(void)
 		cmocka_unit_test(test_known_hosts_hashed_and_comma_list),
 		cmocka_unit_test(test_known_hosts_two_files),
 		cmocka_unit_test(test_hostkey_prefs),
+		cmocka_unit_test(test_known_hosts_revoked_either_order),
+		cmocka_unit_test(test_known_hosts_revoked_patterns_and_hashes),
+		cmocka_unit_test(test_known_hosts_revoked_in_either_file),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_pool_options_copied),
 	};
