@@ -17,11 +17,13 @@ struct app {
 	struct site *sites[2];	/* indexed by enum site_role */
 	struct diag_list dl;
 	bool read_only;		/* the effective mode */
-	const char *read_only_reason;
+	char *read_only_reason;	/* config_read_only_reason(); NULL unless read_only */
 };
 
 /* 0 when the config loaded (sites may still have errors: see dl). */
 int app_load(struct app *app, const struct cli_options *opts);
+/* The same for lint: a pin file's problems are errors, not warnings. */
+int app_load_strict(struct app *app, const struct cli_options *opts);
 void app_free(struct app *app);
 
 #endif

@@ -82,6 +82,49 @@ check "status refuses a broken config" 2 "fix the errors above" "$D" -c "$v/drco
 check "check is UNKNOWN on a broken config" 3 "^DRCONSOLE UNKNOWN" "$D" -c "$v/drconsole.yml" check
 check "inventory command prints ansible's shape" 0 '"_meta"' "$D" inventory "$FIX/envs/production/inventory.ini"
 
+# ---- the read-only pin fails closed. $DRCONSOLE_PIN_CONFIG names one more file
+# checked exactly like /etc/drconsole/config.yml (it can add a pin, never lift
+# one), so these checks need not touch /etc. A dry-run of a one-step runbook
+# runs (exit 0) unless pinned; pinned, the driver refuses it (exit 2).
+v=$(variant pin)
+printf 'name: pin\nsteps:\n  - id: a\n    on: secondary:control\n    run: touch %s/ran\n' "$v" > "$v/rb.yml"
+printf 'read_only: false\n' > "$v/pin.yml"
+check "pin file: read_only: false does not pin" 0 "dry-run: not executed" \
+	env DRCONSOLE_PIN_CONFIG="$v/pin.yml" "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+for val in '"true"' "'false'" 1 '[true]' '{on: yes}' '' '!!int 0'; do
+	printf 'refresh: 5s\nread_only: %s\n' "$val" > "$v/pin.yml"
+	check "pin file: read_only: $val pins; the run is refused with the reason" 2 \
+		"read-only mode \(pinned by $v/pin.yml \(read_only is .*, not true or false\)\): refused" \
+		env DRCONSOLE_PIN_CONFIG="$v/pin.yml" "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+	check "pin file: read_only: $val is a lint error at file:line:col" 2 \
+		"$v/pin.yml:2:1[12]: error: read_only must be true or false" \
+		env DRCONSOLE_PIN_CONFIG="$v/pin.yml" "$D" -c "$v/drconsole.yml" lint
+done
+printf 'read_only: true\n' > "$v/pin.yml"
+check "pin file: read_only: true pins over a user file's read_only: false" 2 \
+	"read-only mode \(pinned by $v/pin.yml \(read_only: true\)\): refused" \
+	env DRCONSOLE_PIN_CONFIG="$v/pin.yml" "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+# a pin file that exists but cannot be read (its directory root-only) pins for
+# a non-root user; it is not taken as "no file"
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1; then
+	chmod 755 "$tmp" "$v" && chmod -R a+rX "$v"
+	mkdir -p "$v/etc" && printf 'read_only: false\n' > "$v/etc/config.yml" && chmod 700 "$v/etc"
+	nb() { runuser -u nobody -- env DRCONSOLE_PIN_CONFIG="$v/etc/config.yml" "$@"; }
+	check "unreadable pin file (EACCES) pins for a non-root user" 2 \
+		"read-only mode \(pinned by $v/etc/config.yml \(cannot read it: Permission denied\)\): refused" \
+		nb "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+	check "unreadable pin file: lint reports an error" 2 \
+		"$v/etc/config.yml: error: cannot read the system configuration \(Permission denied\); read-only mode is pinned" \
+		nb "$D" -c "$v/drconsole.yml" lint
+	chmod 755 "$v/etc" && chmod 600 "$v/etc/config.yml"
+	check "unreadable pin file (mode 0600) pins for a non-root user" 2 \
+		"read-only mode \(pinned by $v/etc/config.yml \(cannot read it: .*Permission denied\)\): refused" \
+		nb "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+	[ ! -e "$v/ran" ] && echo "PASS: pin: nothing ran" || echo "FAIL: pin: the runbook ran"
+else
+	echo "SKIP: unreadable pin file (needs root to run a check as nobody)"
+fi
+
 # No definite leak and no memory error on the offline commands, good and broken
 # input alike (skipped under SANITIZE=1, where ASan does this job).
 if [ "${SANITIZE:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
