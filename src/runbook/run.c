@@ -203,6 +203,10 @@ site_executor(struct run *r, enum site_role role)
 
 	if (r->ex[role] != NULL)
 		return r->ex[role];
+	if (r->p->mode == RUN_READ_ONLY) {	/* behind the gate in run_execute: never reached */
+		r->ex[role] = executor_refusing_create(r->p->read_only_reason);
+		return r->ex[role];
+	}
 	memset(&o, 0, sizeof o);
 	o.user = r->cfg->ssh.user != NULL ? r->cfg->ssh.user : s != NULL ? s->remote_user : NULL;
 	o.identity_file = r->cfg->ssh.identity_file;
@@ -1314,6 +1318,12 @@ run_execute(const struct run_params *p)
 	memset(&r, 0, sizeof r);
 	r.p = p;
 	r.cfg = p->cfg;
+	/* the gate: read-only is decided here, for every front end */
+	if (p->mode == RUN_READ_ONLY) {
+		say(&r, "read-only mode (%s): refused; runbooks cannot be run, dry-runs included",
+		    p->read_only_reason != NULL ? p->read_only_reason : "no reason given");
+		return EXIT_REFUSED_RC;
+	}
 	r.label = p->mode == RUN_DRILL ? "[DRILL] " : p->mode == RUN_DRY ? "[DRY-RUN] " : "";
 	r.rb = runbook_load(p->runbook_path, &dl);
 	if (r.rb != NULL)

@@ -25,6 +25,8 @@ run_mode_name(enum run_mode m)
 		return "drill";
 	case RUN_DRY:
 		return "dry-run";
+	case RUN_READ_ONLY:
+		return "read-only";
 	}
 	return "live";
 }

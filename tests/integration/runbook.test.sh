@@ -41,8 +41,9 @@ out=$("$D" -c "$CFG" --read-only run "$RB" --drill --yes 2>&1 </dev/null); rc=$?
 	&& ok "--read-only refuses to run (exit 2, nothing journaled)" || ko "--read-only" "rc=$rc $out"
 sed 's/^state_dir:/read_only: true\nstate_dir:/' "$CFG" > "$T.ro.yml"
 out=$("$D" -c "$T.ro.yml" run "$RB" --dry-run 2>&1 </dev/null); rc=$?
-[ $rc = 2 ] && printf '%s' "$out" | grep -q "read_only: true in the configuration" \
-	&& ok "config read_only refuses even a dry-run" || ko "config read_only" "rc=$rc $out"
+[ $rc = 2 ] && printf '%s' "$out" | grep -qF "read-only mode (read_only: true in $T.ro.yml): refused" \
+	&& [ ! -e "$T/state/audit.log" ] \
+	&& ok "config read_only refuses even a dry-run (the file named)" || ko "config read_only" "rc=$rc $out"
 
 # ---- --yes only for drills against a drill_target ----
 before=$(cclogs)
