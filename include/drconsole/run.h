@@ -105,6 +105,9 @@ struct run_params {
  */
 int run_execute(const struct run_params *p);
 
+/* A step's command timeout: its own `timeout:`, else the config's ssh.command_timeout. */
+long long run_step_timeout_ms(const struct config *cfg, const struct rb_step *st);
+
 /* ---- pure parts, exposed for tests and lint ---- */
 
 /* Template variables of a run. */

@@ -360,7 +360,7 @@ exec_targets(struct run *r, const struct rb_step *st, enum site_role site, const
 		hs[i].t = &t[i];
 		hs[i].stream = !parallel;
 		hs[i].command = NULL;
-		hs[i].timeout_ms = st->timeout_ms;
+		hs[i].timeout_ms = run_step_timeout_ms(r->cfg, st);
 	}
 	{
 		char **cmds = xcalloc(n, sizeof *cmds);

@@ -31,6 +31,16 @@ run_mode_name(enum run_mode m)
 	return "live";
 }
 
+long long
+run_step_timeout_ms(const struct config *cfg, const struct rb_step *st)
+{
+	if (st->timeout_ms > 0)
+		return st->timeout_ms;
+	if (cfg != NULL && cfg->ssh.command_timeout_ms > 0)
+		return cfg->ssh.command_timeout_ms;
+	return 30LL * 60 * 1000;	/* ssh.command_timeout's default */
+}
+
 static const char *const var_names[] = {
 	"run_id", "mode", "pg_version", "standby.host",
 	"primary.env", "primary.deploy_env", "primary.site_host", "primary.control",

@@ -123,6 +123,27 @@ fi
 out=$(printf '2\nbackup-labprod\n' | "$D" -c "$CFG" run "$T/typed.yml" 2>&1); rc=$?
 [ $rc = 0 ] && [ -e "$T/wiped" ] && ok "the exact environment name confirms it" || ko "typed exact" "rc=$rc $out"
 
+# ---- ssh.command_timeout is the default step timeout; a step's own timeout wins ----
+sed 's#^  connect_timeout: .*#&\n  command_timeout: 2s#' "$CFG" > "$T.cmdto.yml"
+mkrb "$T/cmdtimeout.yml" <<EOF
+  - id: own
+    on: secondary:control
+    run: sleep 4; touch $T/own-done
+    timeout: 1h
+  - id: default
+    on: secondary:control
+    run: sleep 30; touch $T/default-done
+EOF
+t0=$(date +%s)
+out=$(printf 'y\ny\n' | "$D" -c "$T.cmdto.yml" run "$T/cmdtimeout.yml" 2>&1); rc=$?
+el=$(( $(date +%s) - t0 ))
+if [ $rc = 1 ] && [ -e "$T/own-done" ] && [ ! -e "$T/default-done" ] && [ $el -lt 25 ] &&
+   printf '%s' "$out" | grep -q "timed out"; then
+	ok "ssh.command_timeout (2s) ends a step without timeout:; timeout: 1h lets a 4 s step finish (${el}s)"
+else
+	ko "ssh.command_timeout" "rc=$rc ${el}s $out"
+fi
+
 # ---- a no-go preflight needs a typed override, which is journaled ----
 mkrb "$T/nogo.yml" <<EOF
   - id: primary-standby

@@ -432,6 +432,38 @@ test_lint_runbook(void **state)
 	fixture_fini(&f);
 }
 
+/* A step without timeout: takes ssh.command_timeout; its own timeout wins. */
+static void
+test_step_timeout_default(void **state)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct config cfg;
+	char *path;
+	struct runbook *rb = load_text(
+		"name: T\n"
+		"steps:\n"
+		"  - id: a\n"
+		"    run: 'true'\n"
+		"  - id: b\n"
+		"    run: 'true'\n"
+		"    timeout: 15m\n", &dl, &path);
+
+	(void)state;
+	assert_non_null(rb);
+	assert_int_equal(dl.errors, 0);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.ssh.command_timeout_ms = 2000;
+	assert_int_equal(run_step_timeout_ms(&cfg, &rb->steps[0]), 2000);
+	assert_int_equal(run_step_timeout_ms(&cfg, &rb->steps[1]), 15 * 60 * 1000);
+	cfg.ssh.command_timeout_ms = 45 * 60 * 1000;
+	assert_int_equal(run_step_timeout_ms(&cfg, &rb->steps[0]), 45 * 60 * 1000);
+	assert_int_equal(run_step_timeout_ms(&cfg, &rb->steps[1]), 15 * 60 * 1000);
+	runbook_free(rb);
+	diag_list_free(&dl);
+	unlink(path);
+	free(path);
+}
+
 /* What the driver asked and showed, for the read-only gate test. */
 struct gate_ui {
 	int asked;
@@ -609,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_probe_conditions),
 		cmocka_unit_test(test_run_id),
 		cmocka_unit_test(test_lint_runbook),
+		cmocka_unit_test(test_step_timeout_default),
 		cmocka_unit_test(test_read_only_gate),
 		cmocka_unit_test(test_refusing_executor),
 	};
