@@ -22,6 +22,12 @@ struct app {
 
 /* 0 when the config loaded (sites may still have errors: see dl). */
 int app_load(struct app *app, const struct cli_options *opts);
+/*
+ * Is the configured state directory safe to use (state_dir.h)? Prints the
+ * reason to stderr when it is not: the commands that read or write runs
+ * refuse then (exit 2).
+ */
+bool app_state_dir_ok(const struct app *app);
 /* The same for lint: a pin file's problems are errors, not warnings. */
 int app_load_strict(struct app *app, const struct cli_options *opts);
 void app_free(struct app *app);

@@ -1,8 +1,11 @@
 /* app.c: configuration and site models for the commands. */
 #include "drconsole/app.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "drconsole/state_dir.h"
 
 void
 app_free(struct app *app)
@@ -14,6 +17,18 @@ app_free(struct app *app)
 	diag_list_free(&app->dl);
 	free(app->read_only_reason);
 	memset(app, 0, sizeof *app);
+}
+
+bool
+app_state_dir_ok(const struct app *app)
+{
+	char *why = NULL;
+
+	if (state_dir_check(app->cfg.state_dir, &why) == 0)
+		return true;
+	fprintf(stderr, "drconsole: %s\n", why);
+	free(why);
+	return false;
 }
 
 static int

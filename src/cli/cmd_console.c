@@ -118,6 +118,10 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 		app_free(&app);
 		return EXIT_USAGE;
 	}
+	if (!app_state_dir_ok(&app)) {	/* its log and the runs live there */
+		app_free(&app);
+		return EXIT_USAGE;
+	}
 	theme = load_theme(opts, &app, &rc);
 	if (theme == NULL) {
 		app_free(&app);

@@ -31,6 +31,7 @@
 #include "drconsole/rpo.h"
 #include "drconsole/sanitize.h"
 #include "drconsole/scheduler.h"
+#include "drconsole/state_dir.h"
 #include "drconsole/ssh.h"
 #include "drconsole/strbuf.h"
 #include "drconsole/template.h"
@@ -1322,6 +1323,12 @@ run_execute(const struct run_params *p)
 	if (p->mode == RUN_READ_ONLY) {
 		say(&r, "read-only mode (%s): refused; runbooks cannot be run, dry-runs included",
 		    p->read_only_reason != NULL ? p->read_only_reason : "no reason given");
+		return EXIT_REFUSED_RC;
+	}
+	/* journals and the audit log go there: a directory others can write is refused */
+	if (state_dir_check(p->cfg->state_dir, &err) != 0) {
+		say(&r, "%s; refused, not running", err);
+		free(err);
 		return EXIT_REFUSED_RC;
 	}
 	r.label = p->mode == RUN_DRILL ? "[DRILL] " : p->mode == RUN_DRY ? "[DRY-RUN] " : "";

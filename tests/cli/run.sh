@@ -125,6 +125,51 @@ else
 	echo "SKIP: unreadable pin file (needs root to run a check as nobody)"
 fi
 
+# ---- the state directory: one that others can write is refused with the reason ----
+v=$(variant statedir)
+printf 'name: sd\nsteps:\n  - id: a\n    on: secondary:control\n    run: touch %s/ran\n' "$v" > "$v/rb.yml"
+mkdir -m 0777 "$v/state"; chmod 0777 "$v/state"
+check "a state dir writable by others (0777): run refused with path, mode and fix" 2 \
+	"state directory $v/state is writable by others \(mode 0777\).*chmod 700 $v/state.*refused" \
+	"$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+check "a state dir writable by others: runs refused" 2 "state directory $v/state is writable by others" \
+	"$D" -c "$v/drconsole.yml" runs
+[ ! -e "$v/state/audit.log" ] && [ ! -e "$v/state/runs" ] && echo "PASS: state dir: nothing written to a 0777 one" \
+	|| echo "FAIL: state dir: something was written to a 0777 one"
+chmod 0770 "$v/state"
+check "a group-writable state dir (0770, not setgid) is refused" 2 \
+	"state directory $v/state is writable by its group \(mode 0770\)" \
+	"$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+chmod 2770 "$v/state"
+check "the shared setup (setgid, group-writable, the user's group) is accepted" 0 "dry-run: not executed" \
+	"$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+chmod 0700 "$v/state"
+check "a private state dir is used" 0 "RUN " "$D" -c "$v/drconsole.yml" runs
+
+# ---- log files: 0600 whatever the umask, never through a symlink ----
+if command -v script >/dev/null 2>&1; then
+	v=$(variant logs)
+	console() { (umask 000; TERM=xterm DRCONSOLE_EXIT_AFTER_FIRST_FRAME=1 timeout 30 \
+		script -qec "$(printf '%q ' "$D" -c "$v/drconsole.yml" "$@")" /dev/null >"$v/console.out" 2>&1); }
+	console
+	m=$(stat -c %a "$v/state/drconsole.log" 2>&1)
+	[ "$m" = 600 ] && echo "PASS: drconsole.log created 0600 under umask 000" \
+		|| echo "FAIL: drconsole.log created 0600 under umask 000 (mode $m)"
+	console --log "$v/my.log"
+	m=$(stat -c %a "$v/my.log" 2>&1)
+	[ "$m" = 600 ] && echo "PASS: --log FILE created 0600 under umask 000" \
+		|| echo "FAIL: --log FILE created 0600 under umask 000 (mode $m)"
+	: > "$v/target"; ln -s "$v/target" "$v/link.log"
+	console --log "$v/link.log"
+	if [ ! -s "$v/target" ] && grep -q "link.log" "$v/console.out"; then
+		echo "PASS: --log through a symlink is refused (nothing written to its target)"
+	else
+		echo "FAIL: --log through a symlink is refused ($(wc -c < "$v/target") bytes in the target)"
+	fi
+else
+	echo "SKIP: log file modes (no script(1) for a terminal)"
+fi
+
 # No definite leak and no memory error on the offline commands, good and broken
 # input alike (skipped under SANITIZE=1, where ASan does this job).
 if [ "${SANITIZE:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
