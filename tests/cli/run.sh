@@ -125,6 +125,17 @@ else
 	echo "SKIP: unreadable pin file (needs root to run a check as nobody)"
 fi
 
+# the documented install leaves /etc/drconsole world-readable (0755, the file 0644),
+# so a system file readable only by root does not pin every other user by accident
+inst=$tmp/install; mkdir -p -m 0700 "$inst/etc/drconsole"; printf 'read_only: false\n' > "$inst/etc/drconsole/config.yml"
+chmod 0600 "$inst/etc/drconsole/config.yml"
+if make -s install DESTDIR="$inst" PREFIX=/usr SANITIZE="${SANITIZE:-0}" >/dev/null 2>&1 &&
+   [ "$(stat -c %a "$inst/etc/drconsole")" = 755 ] && [ "$(stat -c %a "$inst/etc/drconsole/config.yml")" = 644 ]; then
+	echo "PASS: make install: /etc/drconsole 0755, its config.yml 0644"
+else
+	echo "FAIL: make install: /etc/drconsole $(stat -c %a "$inst/etc/drconsole") config.yml $(stat -c %a "$inst/etc/drconsole/config.yml")"
+fi
+
 # ---- the state directory: one that others can write is refused with the reason ----
 v=$(variant statedir)
 printf 'name: sd\nsteps:\n  - id: a\n    on: secondary:control\n    run: touch %s/ran\n' "$v" > "$v/rb.yml"
