@@ -179,6 +179,9 @@ install: $(BIN)
 	@for d in themes runbooks; do \
 	  if ls $$d/*.yml >/dev/null 2>&1; then echo "install -m 0644 $$d/*.yml $(DESTDIR)$(DATADIR)/$$d/"; install -m 0644 $$d/*.yml $(DESTDIR)$(DATADIR)/$$d/; fi; \
 	done
+	@# the system file is read by every user: readable, or it pins read-only for all but root
+	install -d -m 0755 $(DESTDIR)/etc/drconsole
+	@if [ -e $(DESTDIR)/etc/drconsole/config.yml ]; then echo "chmod 0644 $(DESTDIR)/etc/drconsole/config.yml"; chmod 0644 $(DESTDIR)/etc/drconsole/config.yml; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(MANDIR)/drconsole.1

@@ -17,11 +17,19 @@ struct app {
 	struct site *sites[2];	/* indexed by enum site_role */
 	struct diag_list dl;
 	bool read_only;		/* the effective mode */
-	const char *read_only_reason;
+	char *read_only_reason;	/* config_read_only_reason(); NULL unless read_only */
 };
 
 /* 0 when the config loaded (sites may still have errors: see dl). */
 int app_load(struct app *app, const struct cli_options *opts);
+/*
+ * Is the configured state directory safe to use (state_dir.h)? Prints the
+ * reason to stderr when it is not: the commands that read or write runs
+ * refuse then (exit 2).
+ */
+bool app_state_dir_ok(const struct app *app);
+/* The same for lint: a pin file's problems are errors, not warnings. */
+int app_load_strict(struct app *app, const struct cli_options *opts);
 void app_free(struct app *app);
 
 #endif

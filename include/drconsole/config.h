@@ -7,8 +7,11 @@
  *
  * Search order: -c FILE, $DRCONSOLE_CONFIG, ./drconsole.yml,
  * $XDG_CONFIG_HOME/drconsole/config.yml, /etc/drconsole/config.yml; the first
- * that exists is loaded. Independently, `read_only: true` in the system file
- * pins read-only mode for everyone.
+ * that exists is loaded. Independently, the system file pins read-only mode
+ * for everyone unless its read_only is absent or a literal false: true, any
+ * value that is not a boolean, and a file that exists but cannot be read or
+ * parsed all pin (fail closed). $DRCONSOLE_PIN_CONFIG names one more file
+ * checked the same way; it can add a pin, never lift one.
  */
 #ifndef DRCONSOLE_CONFIG_H
 #define DRCONSOLE_CONFIG_H
@@ -82,8 +85,9 @@ struct config {
 	long long lock_stale_ms;	/* heartbeat age past which a lock may be broken */
 	char *log;
 	bool read_only;
-	bool read_only_pinned;	/* by the system file */
+	bool read_only_pinned;	/* by the system file (or $DRCONSOLE_PIN_CONFIG) */
 	char *pinned_by;	/* that file */
+	char *pin_why;		/* "read_only: true", "cannot read it: ...", ... */
 };
 
 /* Where to look; config_sources_from_env fills it from the real environment. */
@@ -95,6 +99,8 @@ struct config_sources {
 	const char *xdg_state_home;
 	const char *home;
 	const char *system_path;	/* CONFIG_SYSTEM_PATH, never from the environment */
+	const char *pin_path;		/* $DRCONSOLE_PIN_CONFIG: one more pin file, or NULL */
+	bool strict_pin;		/* lint: a pin file's problems are errors, not warnings */
 };
 
 void config_sources_from_env(struct config_sources *src, const char *explicit_path);
@@ -104,6 +110,12 @@ int config_load(const struct config_sources *src, struct config *cfg, struct dia
 int config_load_file(const char *path, const struct config_sources *src,
 		     struct config *cfg, struct diag_list *dl);
 void config_free(struct config *cfg);
+/*
+ * Why read-only mode is on, or NULL when it is not (caller frees): the pin,
+ * else read_only: true in the loaded file, else flag (--read-only). The one
+ * text every front end shows with a refusal.
+ */
+char *config_read_only_reason(const struct config *cfg, bool flag);
 /* Every option with type, default and help, as a Markdown table. */
 void config_print_options(FILE *fp);
 

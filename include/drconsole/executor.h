@@ -63,6 +63,13 @@ struct ssh_pool;
  */
 struct executor *executor_ssh_create(struct ssh_pool *pool); /* borrows pool */
 
+/*
+ * An executor that runs nothing: every request returns -1 with
+ * "read-only mode (reason): refused ..." in result->error. The run driver
+ * builds it instead of the SSH one for a read-only run.
+ */
+struct executor *executor_refusing_create(const char *reason);
+
 /* Convenience: run and collect stdout (capped at max bytes) into *out (caller frees). */
 int executor_capture(struct executor *ex, const struct exec_request *req,
 		     size_t max, char **out, struct exec_result *result);

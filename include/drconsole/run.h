@@ -9,10 +9,14 @@
  *
  * Order of every action: journal (fsync) first, then act. The run lock on
  * the secondary's control host is held for the whole run (not in dry-run).
- * Modes: live, drill (labelled DRILL everywhere, timed) and dry-run (every
+ * Modes: live, drill (labelled DRILL everywhere, timed), dry-run (every
  * command rendered with its host, nothing executed; probe checks are still
- * evaluated). Unattended confirmation (`yes`) is refused unless the mode is
- * drill and the secondary site is marked drill_target.
+ * evaluated) and read-only. run_execute is the one gate for read-only: every
+ * front end passes its mode here, and a read-only run is refused before
+ * anything is loaded, journaled or executed; an executor the driver builds
+ * for a read-only run refuses every command as well. Unattended confirmation
+ * (`yes`) is refused unless the mode is drill and the secondary site is
+ * marked drill_target.
  */
 #ifndef DRCONSOLE_RUN_H
 #define DRCONSOLE_RUN_H
@@ -31,9 +35,10 @@ enum run_mode {
 	RUN_LIVE,
 	RUN_DRILL,
 	RUN_DRY,
+	RUN_READ_ONLY,		/* refused: nothing is run (run_params.read_only_reason says why) */
 };
 
-const char *run_mode_name(enum run_mode m);	/* "live", "drill", "dry-run" */
+const char *run_mode_name(enum run_mode m);	/* "live", "drill", "dry-run", "read-only" */
 
 /* A view of a run for a UI's checklist (see run_ui.progress). */
 struct run_progress {
@@ -76,6 +81,7 @@ struct run_params {
 	struct site *sites[2];		/* borrowed */
 	const char *runbook_path;
 	enum run_mode mode;
+	const char *read_only_reason;	/* RUN_READ_ONLY: config_read_only_reason()'s text */
 	bool yes;			/* unattended (drill on a drill_target only) */
 	const struct run_ui *ui;
 	const char *user;		/* who: audit_whoami() when NULL */
@@ -93,8 +99,14 @@ struct run_params {
 	const char *resume_journal;
 };
 
-/* Run (or resume) a runbook; returns a process exit code (0 completed, 1 not, 2 refused). */
+/*
+ * Run (or resume) a runbook; returns a process exit code (0 completed, 1 not,
+ * 2 refused: read-only mode, an unsafe state directory, runbook errors, ...).
+ */
 int run_execute(const struct run_params *p);
+
+/* A step's command timeout: its own `timeout:`, else the config's ssh.command_timeout. */
+long long run_step_timeout_ms(const struct config *cfg, const struct rb_step *st);
 
 /* ---- pure parts, exposed for tests and lint ---- */
 

@@ -69,7 +69,7 @@ struct rb_step {
 	char *when;			/* condition name, NULL = always */
 	char *verify_command;		/* template run after a successful run step */
 	char *verify_sql;		/* SQL that must return true on the target's PostgreSQL */
-	long long timeout_ms;		/* default 10 minutes */
+	long long timeout_ms;		/* 0: ssh.command_timeout (run_step_timeout_ms) */
 	long long estimate_ms;		/* -1 unknown */
 	enum rb_on_failure on_failure;
 	bool destructive;		/* typed confirmation */

@@ -1,7 +1,11 @@
 /* app.c: configuration and site models for the commands. */
 #include "drconsole/app.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "drconsole/state_dir.h"
 
 void
 app_free(struct app *app)
@@ -11,16 +15,30 @@ app_free(struct app *app)
 	if (app->have_cfg)
 		config_free(&app->cfg);
 	diag_list_free(&app->dl);
+	free(app->read_only_reason);
 	memset(app, 0, sizeof *app);
 }
 
-int
-app_load(struct app *app, const struct cli_options *opts)
+bool
+app_state_dir_ok(const struct app *app)
+{
+	char *why = NULL;
+
+	if (state_dir_check(app->cfg.state_dir, &why) == 0)
+		return true;
+	fprintf(stderr, "drconsole: %s\n", why);
+	free(why);
+	return false;
+}
+
+static int
+load(struct app *app, const struct cli_options *opts, bool strict)
 {
 	struct config_sources src;
 
 	memset(app, 0, sizeof *app);
 	config_sources_from_env(&src, opts->config_path);
+	src.strict_pin = strict;
 	if (config_load(&src, &app->cfg, &app->dl) != 0) {
 		app->have_cfg = app->cfg.path != NULL;
 		return -1;
@@ -29,15 +47,19 @@ app_load(struct app *app, const struct cli_options *opts)
 	app->sites[SITE_PRIMARY] = site_load(&app->cfg, SITE_PRIMARY, &app->dl);
 	app->sites[SITE_SECONDARY] = site_load(&app->cfg, SITE_SECONDARY, &app->dl);
 	site_link(app->sites[SITE_PRIMARY], app->sites[SITE_SECONDARY]);
-	if (app->cfg.read_only_pinned) {
-		app->read_only = true;
-		app->read_only_reason = "read-only is pinned by /etc/drconsole/config.yml";
-	} else if (app->cfg.read_only) {
-		app->read_only = true;
-		app->read_only_reason = "read_only: true in the configuration";
-	} else if (opts->read_only) {
-		app->read_only = true;
-		app->read_only_reason = "started with --read-only";
-	}
+	app->read_only_reason = config_read_only_reason(&app->cfg, opts->read_only);
+	app->read_only = app->read_only_reason != NULL;
 	return 0;
+}
+
+int
+app_load(struct app *app, const struct cli_options *opts)
+{
+	return load(app, opts, false);
+}
+
+int
+app_load_strict(struct app *app, const struct cli_options *opts)
+{
+	return load(app, opts, true);
 }

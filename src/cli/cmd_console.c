@@ -103,7 +103,7 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 	struct ui_options uo;
 	struct ui_theme *theme;
 	struct app app;
-	char *reason = NULL, *err = NULL;
+	char *err = NULL;
 	const char *log_path, *nc = getenv("NO_COLOR");
 	int rc;
 
@@ -115,6 +115,10 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 	if (app_load(&app, opts) != 0 || app.sites[0] == NULL || app.sites[1] == NULL) {
 		diag_print(&app.dl, stderr);
 		fputs("drconsole: fix the errors above (drconsole lint lists them all)\n", stderr);
+		app_free(&app);
+		return EXIT_USAGE;
+	}
+	if (!app_state_dir_ok(&app)) {	/* its log and the runs live there */
 		app_free(&app);
 		return EXIT_USAGE;
 	}
@@ -138,19 +142,12 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 	uo.exit_after_first_frame = getenv("DRCONSOLE_EXIT_AFTER_FIRST_FRAME") != NULL;
 	if (app.read_only) {
 		uo.mode = UI_MODE_READ_ONLY;
-		if (app.cfg.read_only_pinned)
-			reason = xasprintf("pinned by %s", app.cfg.pinned_by != NULL ? app.cfg.pinned_by
-					   : CONFIG_SYSTEM_PATH);
-		else if (app.cfg.read_only)
-			reason = xasprintf("read_only: true in %s", app.cfg.path);
-		else
-			reason = xstrdup("started with --read-only");
 	} else if (opts->drill) {
 		uo.mode = UI_MODE_DRILL;
 	} else if (opts->dry_run) {
 		uo.mode = UI_MODE_DRY_RUN;
 	}
-	uo.read_only_reason = reason != NULL ? reason : "";
+	uo.read_only_reason = app.read_only_reason != NULL ? app.read_only_reason : "";
 	load_runbook_names(&app.cfg, &uo);
 	{
 		struct report_summary sum;
@@ -180,7 +177,6 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 	log_close();
 	str_array_free(uo.runbook_names, uo.n_runbooks);
 	str_array_free(uo.runbook_models, uo.n_runbooks);
-	free(reason);
 	ui_theme_free(theme);
 	app_free(&app);
 	return rc;

@@ -20,7 +20,7 @@ cmd_lint_run(const struct cli_options *opts, int argc, char **argv)
 		fputs("usage: drconsole lint [--json]\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (app_load(&app, opts) == 0) {
+	if (app_load_strict(&app, opts) == 0) {
 		lint_sites(app.sites[SITE_PRIMARY], app.sites[SITE_SECONDARY], &app.dl);
 		/* runbooks: syntax, unknown variables, hosts, groups and probes */
 		for (size_t i = 0; i < app.cfg.n_runbooks; i++) {

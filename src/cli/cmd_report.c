@@ -36,10 +36,14 @@ cmd_report_run(const struct cli_options *opts, int argc, char **argv)
 		app_free(&app);
 		return EXIT_USAGE;
 	}
-	if (strchr(argv[1], '/') != NULL && access(argv[1], R_OK) == 0)
+	if (strchr(argv[1], '/') != NULL && access(argv[1], R_OK) == 0) {
 		path = xstrdup(argv[1]);
-	else
+	} else if (!app_state_dir_ok(&app)) {
+		app_free(&app);
+		return EXIT_USAGE;
+	} else {
 		path = xasprintf("%s/runs/%s.journal", app.cfg.state_dir, argv[1]);
+	}
 	if (journal_read(path, &jr, &err) != 0) {
 		fprintf(stderr, "drconsole: report: %s\n", err);
 		free(err);

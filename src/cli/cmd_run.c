@@ -176,14 +176,8 @@ cmd_run_run(const struct cli_options *opts, int argc, char **argv)
 		app_free(&app);
 		return EXIT_USAGE;
 	}
-	if (app.read_only) {
-		fprintf(stderr, "drconsole: read-only mode (%s): runbooks cannot be run\n",
-			app.read_only_reason);
-		app_free(&app);
-		return EXIT_USAGE;
-	}
 	path = resolve_runbook(&app.cfg, argv[1]);
-	if (path == NULL) {
+	if (path == NULL && !app.read_only) {
 		fprintf(stderr, "drconsole: run: no runbook file or configured runbook named '%s'\n",
 			argv[1]);
 		app_free(&app);
@@ -193,8 +187,11 @@ cmd_run_run(const struct cli_options *opts, int argc, char **argv)
 	p.cfg = &app.cfg;
 	p.sites[0] = app.sites[0];
 	p.sites[1] = app.sites[1];
-	p.runbook_path = path;
-	p.mode = opts->drill ? RUN_DRILL : opts->dry_run ? RUN_DRY : RUN_LIVE;
+	p.runbook_path = path != NULL ? path : argv[1];
+	/* read-only is the driver's decision: it refuses with the reason (exit 2) */
+	p.mode = app.read_only ? RUN_READ_ONLY : opts->drill ? RUN_DRILL : opts->dry_run ? RUN_DRY
+		 : RUN_LIVE;
+	p.read_only_reason = app.read_only_reason;
 	p.yes = opts->yes;
 	p.ui = &ui;
 	p.cancel = &cancel_flag;

@@ -26,6 +26,10 @@ cmd_runs_run(const struct cli_options *opts, int argc, char **argv)
 		app_free(&app);
 		return EXIT_USAGE;
 	}
+	if (!app_state_dir_ok(&app)) {
+		app_free(&app);
+		return EXIT_USAGE;
+	}
 	runs = history_list(app.cfg.state_dir, &n);
 	printf("%-40s %-32s %-8s %-20s %-12s %s\n", "RUN", "RUNBOOK", "MODE", "START (UTC)",
 	       "OUTCOME", "WHO");

@@ -2,8 +2,9 @@
  * config.c: loading drconsole.yml against the option table. Defaults are
  * applied first through the same setters as file values, so a default is
  * checked like anything a user writes. The system file is read separately
- * for the read-only pin; if it exists but cannot be parsed, read-only is
- * pinned (fail closed) and a warning says why.
+ * for the read-only pin, and fails closed: if it exists but cannot be read
+ * or parsed, or its read_only is anything but a boolean, read-only is
+ * pinned and a warning (lint: an error) says why.
  */
 #include "drconsole/config.h"
 
@@ -12,6 +13,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "drconsole/config_table.h"
@@ -367,36 +369,86 @@ config_sources_from_env(struct config_sources *src, const char *explicit_path)
 	src->xdg_state_home = getenv("XDG_STATE_HOME");
 	src->home = getenv("HOME");
 	src->system_path = CONFIG_SYSTEM_PATH;
+	/* only ever adds a pin: the system file is checked whatever this says */
+	src->pin_path = getenv("DRCONSOLE_PIN_CONFIG");
 }
 
-/* Does the system file pin read-only? A file that exists but cannot be read pins it. */
-static bool
-system_pins(const char *path, struct diag_list *dl)
+char *
+config_read_only_reason(const struct config *cfg, bool flag)
 {
-	struct diag_list tmp = DIAG_LIST_INIT;
-	struct ydoc *doc;
-	bool ro = false, pinned;
+	if (cfg->read_only_pinned)
+		return xasprintf("pinned by %s (%s)",
+				 cfg->pinned_by != NULL ? cfg->pinned_by : CONFIG_SYSTEM_PATH,
+				 cfg->pin_why != NULL ? cfg->pin_why : "read_only: true");
+	if (cfg->read_only)
+		return xasprintf("read_only: true in %s", cfg->path != NULL ? cfg->path : "the configuration");
+	if (flag)
+		return xstrdup("started with --read-only");
+	return NULL;
+}
 
-	if (access(path, F_OK) != 0)
-		return false;
+/*
+ * Does a pin file (the system file, or $DRCONSOLE_PIN_CONFIG) pin read-only?
+ * It fails closed: only a file that does not exist, or one whose read_only
+ * is absent or a literal boolean false, leaves the mode alone. A file that
+ * exists but cannot be read (EACCES on it or on its directory) or parsed,
+ * a document that is not a mapping and a read_only that is not a boolean
+ * (a quoted "true", 1, [true], null) all pin, with a warning (an error when
+ * strict: lint). Returns why it pins (caller frees), or NULL.
+ */
+static char *
+system_pin(const char *path, bool strict, struct diag_list *dl)
+{
+	static const char *const fixing = "read-only mode is pinned until it is fixed";
+	enum diag_severity sev = strict ? DIAG_ERROR : DIAG_WARNING;
+	struct diag_list tmp = DIAG_LIST_INIT;
+	const struct ynode *v;
+	struct ydoc *doc;
+	struct stat st;
+	char *why = NULL;
+	bool ro = false;
+
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return NULL;
+		diag_add(dl, sev, path, 0, 0, "cannot read the system configuration (%s); %s",
+			 strerror(errno), fixing);
+		return xasprintf("cannot read it: %s", strerror(errno));
+	}
 	doc = ydoc_load_file(path, &tmp);
 	if (doc == NULL || tmp.errors > 0) {
-		diag_warning(dl, path, 0, 0, "cannot read the system configuration; "
-			     "read-only mode is pinned until it is fixed");
-		pinned = true;
-	} else {
-		pinned = ynode_bool(ynode_get(doc->root, "read_only"), &ro) && ro;
+		const char *msg = tmp.n > 0 ? tmp.items[0].message : "invalid";
+
+		diag_add(dl, sev, path, 0, 0, "cannot read the system configuration (%s); %s",
+			 msg, fixing);
+		why = xasprintf("cannot read it: %s", msg);
+	} else if (doc->root != NULL && doc->root->type != YN_MAP) {
+		diag_add(dl, sev, path, doc->root->line, doc->root->col,
+			 "the system configuration is %s, not a mapping; %s",
+			 ynode_type_name(doc->root), fixing);
+		why = xasprintf("it is %s, not a mapping", ynode_type_name(doc->root));
+	} else if ((v = ynode_get(doc->root, "read_only")) != NULL) {
+		/* a plain true/false (yes/no, on/off) and no tag but !!bool: nothing else unpins */
+		if (!ynode_bool(v, &ro) || (v->tag != NULL && strcmp(v->tag, "tag:yaml.org,2002:bool") != 0)) {
+			diag_add(dl, sev, path, v->line, v->col,
+				 "read_only must be true or false, not %s; %s",
+				 v->tag != NULL ? "a tagged value" : ynode_type_name(v), fixing);
+			why = xasprintf("read_only is %s, not true or false",
+					v->tag != NULL ? "a tagged value" : ynode_type_name(v));
+		} else if (ro) {
+			why = xstrdup("read_only: true");
+		}
 	}
 	ydoc_free(doc);
 	diag_list_free(&tmp);
-	return pinned;
+	return why;
 }
 
 int
 config_load(const struct config_sources *src, struct config *cfg, struct diag_list *dl)
 {
 	char *candidates[4] = { NULL, NULL, NULL, NULL };
-	const char *chosen = NULL;
+	const char *chosen = NULL, *pin_paths[2];
 	int rc;
 
 	memset(cfg, 0, sizeof *cfg);
@@ -430,10 +482,22 @@ config_load(const struct config_sources *src, struct config *cfg, struct diag_li
 		}
 	}
 	rc = config_load_file(chosen, src, cfg, dl);
-	if (src->system_path != NULL && system_pins(src->system_path, dl)) {
-		cfg->read_only = true;
-		cfg->read_only_pinned = true;
-		cfg->pinned_by = xstrdup(src->system_path);
+	pin_paths[0] = src->system_path;
+	pin_paths[1] = src->pin_path;
+	for (size_t i = 0; i < 2; i++) {
+		char *why;
+
+		if (pin_paths[i] == NULL || *pin_paths[i] == '\0')
+			continue;
+		why = system_pin(pin_paths[i], src->strict_pin, dl);
+		if (why != NULL && !cfg->read_only_pinned) {
+			cfg->read_only = true;
+			cfg->read_only_pinned = true;
+			cfg->pinned_by = xstrdup(pin_paths[i]);
+			cfg->pin_why = why;
+		} else {
+			free(why);
+		}
 	}
 	for (size_t i = 0; i < 3; i++)
 		free(candidates[i]);
@@ -464,6 +528,7 @@ config_free(struct config *cfg)
 	}
 	free(cfg->path);
 	free(cfg->pinned_by);
+	free(cfg->pin_why);
 	memset(cfg, 0, sizeof *cfg);
 }
 

@@ -31,6 +31,7 @@
 #include "drconsole/rpo.h"
 #include "drconsole/sanitize.h"
 #include "drconsole/scheduler.h"
+#include "drconsole/state_dir.h"
 #include "drconsole/ssh.h"
 #include "drconsole/strbuf.h"
 #include "drconsole/template.h"
@@ -219,6 +220,10 @@ site_executor(struct run *r, enum site_role role)
 
 	if (r->ex[role] != NULL)
 		return r->ex[role];
+	if (r->p->mode == RUN_READ_ONLY) {	/* behind the gate in run_execute: never reached */
+		r->ex[role] = executor_refusing_create(r->p->read_only_reason);
+		return r->ex[role];
+	}
 	site_ssh_options(r, role, &o);
 	r->pool[role] = ssh_pool_create(&o);
 	r->ex[role] = executor_ssh_create(r->pool[role]);
@@ -365,7 +370,7 @@ exec_targets(struct run *r, const struct rb_step *st, enum site_role site, const
 		hs[i].t = &t[i];
 		hs[i].stream = !parallel;
 		hs[i].command = NULL;
-		hs[i].timeout_ms = st->timeout_ms;
+		hs[i].timeout_ms = run_step_timeout_ms(r->cfg, st);
 	}
 	{
 		char **cmds = xcalloc(n, sizeof *cmds);
@@ -1494,6 +1499,18 @@ run_execute(const struct run_params *p)
 	memset(&r, 0, sizeof r);
 	r.p = p;
 	r.cfg = p->cfg;
+	/* the gate: read-only is decided here, for every front end */
+	if (p->mode == RUN_READ_ONLY) {
+		say(&r, "read-only mode (%s): refused; runbooks cannot be run, dry-runs included",
+		    p->read_only_reason != NULL ? p->read_only_reason : "no reason given");
+		return EXIT_REFUSED_RC;
+	}
+	/* journals and the audit log go there: a directory others can write is refused */
+	if (state_dir_check(p->cfg->state_dir, &err) != 0) {
+		say(&r, "%s; refused, not running", err);
+		free(err);
+		return EXIT_REFUSED_RC;
+	}
 	r.label = p->mode == RUN_DRILL ? "[DRILL] " : p->mode == RUN_DRY ? "[DRY-RUN] " : "";
 	r.rb = runbook_load(p->runbook_path, &dl);
 	if (r.rb != NULL)

@@ -25,8 +25,20 @@ run_mode_name(enum run_mode m)
 		return "drill";
 	case RUN_DRY:
 		return "dry-run";
+	case RUN_READ_ONLY:
+		return "read-only";
 	}
 	return "live";
+}
+
+long long
+run_step_timeout_ms(const struct config *cfg, const struct rb_step *st)
+{
+	if (st->timeout_ms > 0)
+		return st->timeout_ms;
+	if (cfg != NULL && cfg->ssh.command_timeout_ms > 0)
+		return cfg->ssh.command_timeout_ms;
+	return 30LL * 60 * 1000;	/* ssh.command_timeout's default */
 }
 
 static const char *const var_names[] = {

@@ -13,8 +13,6 @@
 #include "drconsole/util.h"
 #include "drconsole/yaml_doc.h"
 
-#define DEFAULT_TIMEOUT_MS (10LL * 60 * 1000)
-
 struct loader {
 	const char *file;
 	struct diag_list *dl;
@@ -199,7 +197,7 @@ parse_step(struct loader *ld, struct rb_step *st, const struct ynode *n)
 	st->on_site = SITE_SECONDARY;
 	st->check_site = SITE_SECONDARY;
 	st->check_max_lag_ms = -1;
-	st->timeout_ms = DEFAULT_TIMEOUT_MS;
+	st->timeout_ms = 0;	/* the config's ssh.command_timeout (run_step_timeout_ms) */
 	st->estimate_ms = -1;
 	st->preflight = true;
 	if (n->type != YN_MAP) {
@@ -243,7 +241,7 @@ parse_step(struct loader *ld, struct rb_step *st, const struct ynode *n)
 		} else if (strcmp(k, "timeout") == 0) {
 			st->timeout_ms = get_duration(ld, v, "timeout");
 			if (st->timeout_ms <= 0)
-				st->timeout_ms = DEFAULT_TIMEOUT_MS;
+				st->timeout_ms = 0;
 		} else if (strcmp(k, "estimate") == 0) {
 			st->estimate_ms = get_duration(ld, v, "estimate");
 		} else if (strcmp(k, "on_failure") == 0) {

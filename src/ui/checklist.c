@@ -35,7 +35,8 @@
 enum ui_mode
 ui_run_mode_badge(enum run_mode m)
 {
-	return m == RUN_DRILL ? UI_MODE_DRILL : m == RUN_DRY ? UI_MODE_DRY_RUN : UI_MODE_LIVE;
+	return m == RUN_DRILL ? UI_MODE_DRILL : m == RUN_DRY ? UI_MODE_DRY_RUN
+	       : m == RUN_READ_ONLY ? UI_MODE_READ_ONLY : UI_MODE_LIVE;
 }
 
 bool
@@ -70,10 +71,6 @@ ui_run_start(struct ui *ui, const char *runbook_path, enum run_mode mode, const 
 	sigset_t old;
 	bool started;
 
-	if (ui->opts->mode == UI_MODE_READ_ONLY) {
-		ui_message(ui, UI_warn, "read-only: %s (runbooks cannot be run)", ui->opts->read_only_reason);
-		return;
-	}
 	if (ui->run != NULL) {
 		if (ui_run_active(ui)) {
 			ui_run_show(ui);
@@ -87,7 +84,9 @@ ui_run_start(struct ui *ui, const char *runbook_path, enum run_mode mode, const 
 	p.sites[0] = ui->app->sites[0];
 	p.sites[1] = ui->app->sites[1];
 	p.runbook_path = runbook_path;
-	p.mode = mode;
+	/* the driver decides: a read-only console's run is refused there, with the reason */
+	p.mode = ui->app->read_only ? RUN_READ_ONLY : mode;
+	p.read_only_reason = ui->app->read_only_reason;
 	p.resume_journal = resume_journal;
 	ui->run = run_async_create();
 	/* the run thread and its probe workers inherit this mask: signals stay with the UI thread */
@@ -102,9 +101,9 @@ ui_run_start(struct ui *ui, const char *runbook_path, enum run_mode mode, const 
 		return;
 	}
 	log_msg(LOG_INFO, "run started from the console: %s (%s)%s%s", runbook_path,
-		run_mode_name(mode), resume_journal != NULL ? ", resuming " : "",
+		run_mode_name(p.mode), resume_journal != NULL ? ", resuming " : "",
 		resume_journal != NULL ? resume_journal : "");
-	ui->run_mode = mode;
+	ui->run_mode = p.mode;
 	ui->run_gen = 0;
 	ui->q_id = 0;
 	ui->out_scroll = 0;
@@ -351,7 +350,8 @@ draw_title(struct ui *ui, WINDOW *w, const struct run_async_state *st, int cols)
 	snprintf(line, sizeof line, " %s ", ui_mode_word(ui_run_mode_badge(st->mode)));
 	x += ui_put(w, 0, x, line, cols - x,
 		    ui_theme_attr(st->mode == RUN_DRILL ? UI_badge_drill
-				  : st->mode == RUN_DRY ? UI_badge_dryrun : UI_badge_live));
+				  : st->mode == RUN_DRY ? UI_badge_dryrun
+				  : st->mode == RUN_READ_ONLY ? UI_badge_readonly : UI_badge_live));
 	if (st->finished)
 		snprintf(status, sizeof status, "%s (exit %d) %s %zu/%zu steps %s took %s",
 			 st->rc == 0 ? "FINISHED" : "STOPPED", st->rc, sep, n_fin, st->n_steps, sep, el);

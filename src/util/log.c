@@ -5,11 +5,14 @@
 #include "drconsole/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_fp;
@@ -19,11 +22,27 @@ static int log_stderr = 1;
 int
 log_open(const char *path, enum log_level level, char **error)
 {
-	FILE *fp = fopen(path, "a");
+	/* never through a symlink, never wider than 0600 whatever the umask */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct stat st;
+	FILE *fp;
 
-	if (fp == NULL) {
+	if (fd < 0) {
 		if (error != NULL)
 			*error = xasprintf("open(%s): %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (error != NULL)
+			*error = xasprintf("%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	fp = fdopen(fd, "a");
+	if (fp == NULL) {
+		if (error != NULL)
+			*error = xasprintf("fdopen(%s): %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	setvbuf(fp, NULL, _IOLBF, 0);

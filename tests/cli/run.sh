@@ -171,6 +171,105 @@ check "dry-run shows become's wrapper of the verify command" 0 "^  verify sends 
 check "dry-run shows become -u with the command quoted" 0 "^  sends on 10\.2\.0\.10 \(10\.2\.0\.10\): sudo -n -u postgres -- /bin/sh -c 'echo \"it'\\\\''s me\"'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
 check "inventory command prints ansible's shape" 0 '"_meta"' "$D" inventory "$FIX/envs/production/inventory.ini"
 
+# ---- the read-only pin fails closed. $DRCONSOLE_PIN_CONFIG names one more file
+# checked exactly like /etc/drconsole/config.yml (it can add a pin, never lift
+# one), so these checks need not touch /etc. A dry-run of a one-step runbook
+# runs (exit 0) unless pinned; pinned, the driver refuses it (exit 2).
+v=$(variant pin)
+printf 'name: pin\nsteps:\n  - id: a\n    on: secondary:control\n    run: touch %s/ran\n' "$v" > "$v/rb.yml"
+printf 'read_only: false\n' > "$v/pin.yml"
+check "pin file: read_only: false does not pin" 0 "dry-run: not executed" \
+	env DRCONSOLE_PIN_CONFIG="$v/pin.yml" "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+for val in '"true"' "'false'" 1 '[true]' '{on: yes}' '' '!!int 0'; do
+	printf 'refresh: 5s\nread_only: %s\n' "$val" > "$v/pin.yml"
+	check "pin file: read_only: $val pins; the run is refused with the reason" 2 \
+		"read-only mode \(pinned by $v/pin.yml \(read_only is .*, not true or false\)\): refused" \
+		env DRCONSOLE_PIN_CONFIG="$v/pin.yml" "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+	check "pin file: read_only: $val is a lint error at file:line:col" 2 \
+		"$v/pin.yml:2:1[12]: error: read_only must be true or false" \
+		env DRCONSOLE_PIN_CONFIG="$v/pin.yml" "$D" -c "$v/drconsole.yml" lint
+done
+printf 'read_only: true\n' > "$v/pin.yml"
+check "pin file: read_only: true pins over a user file's read_only: false" 2 \
+	"read-only mode \(pinned by $v/pin.yml \(read_only: true\)\): refused" \
+	env DRCONSOLE_PIN_CONFIG="$v/pin.yml" "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+# a pin file that exists but cannot be read (its directory root-only) pins for
+# a non-root user; it is not taken as "no file"
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1; then
+	chmod 755 "$tmp" "$v" && chmod -R a+rX "$v"
+	mkdir -p "$v/etc" && printf 'read_only: false\n' > "$v/etc/config.yml" && chmod 700 "$v/etc"
+	nb() { runuser -u nobody -- env DRCONSOLE_PIN_CONFIG="$v/etc/config.yml" "$@"; }
+	check "unreadable pin file (EACCES) pins for a non-root user" 2 \
+		"read-only mode \(pinned by $v/etc/config.yml \(cannot read it: Permission denied\)\): refused" \
+		nb "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+	check "unreadable pin file: lint reports an error" 2 \
+		"$v/etc/config.yml: error: cannot read the system configuration \(Permission denied\); read-only mode is pinned" \
+		nb "$D" -c "$v/drconsole.yml" lint
+	chmod 755 "$v/etc" && chmod 600 "$v/etc/config.yml"
+	check "unreadable pin file (mode 0600) pins for a non-root user" 2 \
+		"read-only mode \(pinned by $v/etc/config.yml \(cannot read it: .*Permission denied\)\): refused" \
+		nb "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+	[ ! -e "$v/ran" ] && echo "PASS: pin: nothing ran" || echo "FAIL: pin: the runbook ran"
+else
+	echo "SKIP: unreadable pin file (needs root to run a check as nobody)"
+fi
+
+# the documented install leaves /etc/drconsole world-readable (0755, the file 0644),
+# so a system file readable only by root does not pin every other user by accident
+inst=$tmp/install; mkdir -p -m 0700 "$inst/etc/drconsole"; printf 'read_only: false\n' > "$inst/etc/drconsole/config.yml"
+chmod 0600 "$inst/etc/drconsole/config.yml"
+if make -s install DESTDIR="$inst" PREFIX=/usr SANITIZE="${SANITIZE:-0}" >/dev/null 2>&1 &&
+   [ "$(stat -c %a "$inst/etc/drconsole")" = 755 ] && [ "$(stat -c %a "$inst/etc/drconsole/config.yml")" = 644 ]; then
+	echo "PASS: make install: /etc/drconsole 0755, its config.yml 0644"
+else
+	echo "FAIL: make install: /etc/drconsole $(stat -c %a "$inst/etc/drconsole") config.yml $(stat -c %a "$inst/etc/drconsole/config.yml")"
+fi
+
+# ---- the state directory: one that others can write is refused with the reason ----
+v=$(variant statedir)
+printf 'name: sd\nsteps:\n  - id: a\n    on: secondary:control\n    run: touch %s/ran\n' "$v" > "$v/rb.yml"
+mkdir -m 0777 "$v/state"; chmod 0777 "$v/state"
+check "a state dir writable by others (0777): run refused with path, mode and fix" 2 \
+	"state directory $v/state is writable by others \(mode 0777\).*chmod 700 $v/state.*refused" \
+	"$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+check "a state dir writable by others: runs refused" 2 "state directory $v/state is writable by others" \
+	"$D" -c "$v/drconsole.yml" runs
+[ ! -e "$v/state/audit.log" ] && [ ! -e "$v/state/runs" ] && echo "PASS: state dir: nothing written to a 0777 one" \
+	|| echo "FAIL: state dir: something was written to a 0777 one"
+chmod 0770 "$v/state"
+check "a group-writable state dir (0770, not setgid) is refused" 2 \
+	"state directory $v/state is writable by its group \(mode 0770\)" \
+	"$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+chmod 2770 "$v/state"
+check "the shared setup (setgid, group-writable, the user's group) is accepted" 0 "dry-run: not executed" \
+	"$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+chmod 0700 "$v/state"
+check "a private state dir is used" 0 "RUN " "$D" -c "$v/drconsole.yml" runs
+
+# ---- log files: 0600 whatever the umask, never through a symlink ----
+if command -v script >/dev/null 2>&1; then
+	v=$(variant logs)
+	console() { (umask 000; TERM=xterm DRCONSOLE_EXIT_AFTER_FIRST_FRAME=1 timeout 30 \
+		script -qec "$(printf '%q ' "$D" -c "$v/drconsole.yml" "$@")" /dev/null >"$v/console.out" 2>&1); }
+	console
+	m=$(stat -c %a "$v/state/drconsole.log" 2>&1)
+	[ "$m" = 600 ] && echo "PASS: drconsole.log created 0600 under umask 000" \
+		|| echo "FAIL: drconsole.log created 0600 under umask 000 (mode $m)"
+	console --log "$v/my.log"
+	m=$(stat -c %a "$v/my.log" 2>&1)
+	[ "$m" = 600 ] && echo "PASS: --log FILE created 0600 under umask 000" \
+		|| echo "FAIL: --log FILE created 0600 under umask 000 (mode $m)"
+	: > "$v/target"; ln -s "$v/target" "$v/link.log"
+	console --log "$v/link.log"
+	if [ ! -s "$v/target" ] && grep -q "link.log" "$v/console.out"; then
+		echo "PASS: --log through a symlink is refused (nothing written to its target)"
+	else
+		echo "FAIL: --log through a symlink is refused ($(wc -c < "$v/target") bytes in the target)"
+	fi
+else
+	echo "SKIP: log file modes (no script(1) for a terminal)"
+fi
+
 # No definite leak and no memory error on the offline commands, good and broken
 # input alike (skipped under SANITIZE=1, where ASan does this job).
 if [ "${SANITIZE:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then

@@ -41,8 +41,9 @@ out=$("$D" -c "$CFG" --read-only run "$RB" --drill --yes 2>&1 </dev/null); rc=$?
 	&& ok "--read-only refuses to run (exit 2, nothing journaled)" || ko "--read-only" "rc=$rc $out"
 sed 's/^state_dir:/read_only: true\nstate_dir:/' "$CFG" > "$T.ro.yml"
 out=$("$D" -c "$T.ro.yml" run "$RB" --dry-run 2>&1 </dev/null); rc=$?
-[ $rc = 2 ] && printf '%s' "$out" | grep -q "read_only: true in the configuration" \
-	&& ok "config read_only refuses even a dry-run" || ko "config read_only" "rc=$rc $out"
+[ $rc = 2 ] && printf '%s' "$out" | grep -qF "read-only mode (read_only: true in $T.ro.yml): refused" \
+	&& [ ! -e "$T/state/audit.log" ] \
+	&& ok "config read_only refuses even a dry-run (the file named)" || ko "config read_only" "rc=$rc $out"
 
 # ---- --yes only for drills against a drill_target ----
 before=$(cclogs)
@@ -121,6 +122,27 @@ else
 fi
 out=$(printf '2\nbackup-labprod\n' | "$D" -c "$CFG" run "$T/typed.yml" 2>&1); rc=$?
 [ $rc = 0 ] && [ -e "$T/wiped" ] && ok "the exact environment name confirms it" || ko "typed exact" "rc=$rc $out"
+
+# ---- ssh.command_timeout is the default step timeout; a step's own timeout wins ----
+sed 's#^  connect_timeout: .*#&\n  command_timeout: 2s#' "$CFG" > "$T.cmdto.yml"
+mkrb "$T/cmdtimeout.yml" <<EOF
+  - id: own
+    on: secondary:control
+    run: sleep 4; touch $T/own-done
+    timeout: 1h
+  - id: default
+    on: secondary:control
+    run: sleep 30; touch $T/default-done
+EOF
+t0=$(date +%s)
+out=$(printf 'y\ny\n' | "$D" -c "$T.cmdto.yml" run "$T/cmdtimeout.yml" 2>&1); rc=$?
+el=$(( $(date +%s) - t0 ))
+if [ $rc = 1 ] && [ -e "$T/own-done" ] && [ ! -e "$T/default-done" ] && [ $el -lt 25 ] &&
+   printf '%s' "$out" | grep -q "timed out"; then
+	ok "ssh.command_timeout (2s) ends a step without timeout:; timeout: 1h lets a 4 s step finish (${el}s)"
+else
+	ko "ssh.command_timeout" "rc=$rc ${el}s $out"
+fi
 
 # ---- a no-go preflight needs a typed override, which is journaled ----
 mkrb "$T/nogo.yml" <<EOF

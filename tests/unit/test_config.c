@@ -249,6 +249,139 @@ test_search_order_and_pin(void **state)
 	diag_list_free(&dl);
 }
 
+/* Only a literal boolean false (or no read_only) in a pin file leaves the mode alone. */
+static void
+test_pin_fails_closed(void **state)
+{
+	static const struct {
+		const char *text;
+		bool pins;
+		unsigned line, col;	/* of the diagnostic, 0: none */
+	} cases[] = {
+		{ "read_only: false\n", false, 0, 0 },
+		{ "read_only: no\n", false, 0, 0 },
+		{ "refresh: 5s\n", false, 0, 0 },
+		{ "", false, 0, 0 },
+		{ "read_only: true\n", true, 0, 0 },
+		{ "read_only: \"true\"\n", true, 1, 12 },
+		{ "read_only: 'false'\n", true, 1, 12 },
+		{ "read_only: 1\n", true, 1, 12 },
+		{ "read_only: 0\n", true, 1, 12 },
+		{ "read_only: [true]\n", true, 1, 12 },
+		{ "read_only: {a: b}\n", true, 1, 12 },
+		{ "read_only:\n", true, 1, 11 },
+		{ "refresh: 5s\nread_only: !!int 0\n", true, 2, 12 },
+		{ "- read_only: false\n", true, 1, 1 },
+	};
+	char *main_file = write_file("main.yml", good), *reason;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *sys_file = write_file("pin/config.yml", cases[i].text);
+		struct diag_list dl = DIAG_LIST_INIT, strict = DIAG_LIST_INIT;
+		struct config_sources src;
+		struct config cfg;
+
+		sources(&src, main_file);
+		src.system_path = sys_file;
+		assert_int_equal(config_load(&src, &cfg, &dl), 0);
+		if (cfg.read_only_pinned != cases[i].pins)
+			fail_msg("case %zu (%s): pinned %d", i, cases[i].text, cfg.read_only_pinned);
+		assert_int_equal(cfg.read_only, cases[i].pins);
+		reason = config_read_only_reason(&cfg, false);
+		if (cases[i].pins) {
+			assert_non_null(reason);
+			assert_non_null(strstr(reason, sys_file));
+		} else {
+			assert_null(reason);
+		}
+		free(reason);
+		if (cases[i].line != 0) {
+			/* a warning with its position; lint (strict) makes it an error */
+			assert_int_equal(dl.errors, 0);
+			assert_int_equal(dl.warnings, 1);
+			assert_int_equal(dl.items[0].line, cases[i].line);
+			assert_int_equal(dl.items[0].col, cases[i].col);
+			assert_non_null(strstr(dl.items[0].message, "pinned"));
+			config_free(&cfg);
+			src.strict_pin = true;
+			assert_int_equal(config_load(&src, &cfg, &strict), 0);
+			assert_true(cfg.read_only_pinned);
+			assert_int_equal(strict.errors, 1);
+			assert_int_equal(strict.items[0].line, cases[i].line);
+		} else {
+			assert_int_equal(dl.n, 0);
+		}
+		config_free(&cfg);
+		diag_list_free(&dl);
+		diag_list_free(&strict);
+		free(sys_file);
+	}
+	free(main_file);
+}
+
+/* $DRCONSOLE_PIN_CONFIG adds a pin file; it never replaces or lifts the system file's pin. */
+static void
+test_extra_pin_file(void **state)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct config_sources src;
+	struct config cfg;
+	char *main_file = write_file("main2.yml", good);
+	char *sys_file = write_file("pin2/system.yml", "read_only: true\n");
+	char *extra = write_file("pin2/extra.yml", "read_only: false\n");
+	char *reason, *want;
+
+	(void)state;
+	sources(&src, main_file);
+	src.system_path = sys_file;
+	src.pin_path = extra;
+	assert_int_equal(config_load(&src, &cfg, &dl), 0);
+	assert_true(cfg.read_only_pinned);
+	assert_string_equal(cfg.pinned_by, sys_file);
+	config_free(&cfg);
+	src.system_path = NULL;
+	assert_int_equal(config_load(&src, &cfg, &dl), 0);
+	assert_false(cfg.read_only_pinned);
+	config_free(&cfg);
+	free(write_file("pin2/extra.yml", "read_only: yes\n"));
+	assert_int_equal(config_load(&src, &cfg, &dl), 0);
+	assert_true(cfg.read_only_pinned);
+	reason = config_read_only_reason(&cfg, true);
+	want = xasprintf("pinned by %s (read_only: true)", extra);
+	assert_string_equal(reason, want);
+	free(want);
+	free(reason);
+	config_free(&cfg);
+	/* a directory in the way is not "no file": it pins, with the reason */
+	src.pin_path = tmpdir;
+	assert_int_equal(config_load(&src, &cfg, &dl), 0);
+	assert_true(cfg.read_only_pinned);
+	reason = config_read_only_reason(&cfg, false);
+	assert_non_null(strstr(reason, "cannot read it"));
+	free(reason);
+	config_free(&cfg);
+	/* a file that does not exist pins nothing; the reason of the other settings */
+	src.pin_path = "/nonexistent/drconsole/config.yml";
+	assert_int_equal(config_load(&src, &cfg, &dl), 0);
+	assert_false(cfg.read_only_pinned);
+	assert_null(config_read_only_reason(&cfg, false));
+	reason = config_read_only_reason(&cfg, true);
+	assert_string_equal(reason, "started with --read-only");
+	free(reason);
+	cfg.read_only = true;
+	reason = config_read_only_reason(&cfg, true);
+	want = xasprintf("read_only: true in %s", main_file);
+	assert_string_equal(reason, want);
+	free(want);
+	free(reason);
+	config_free(&cfg);
+	diag_list_free(&dl);
+	free(main_file);
+	free(sys_file);
+	free(extra);
+}
+
 /* docs/drconsole.example.yml loads cleanly and names every option of the table. */
 static void
 test_example_documents_every_option(void **state)
@@ -289,6 +422,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_good_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_have_positions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_order_and_pin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_fails_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extra_pin_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_example_documents_every_option, setup, teardown),
 	};
 

@@ -473,6 +473,202 @@ test_lint_verify_sql_template(void **state)
 	fixture_fini(&f);
 }
 
+/* A step without timeout: takes ssh.command_timeout; its own timeout wins. */
+static void
+test_step_timeout_default(void **state)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct config cfg;
+	char *path;
+	struct runbook *rb = load_text(
+		"name: T\n"
+		"steps:\n"
+		"  - id: a\n"
+		"    run: 'true'\n"
+		"  - id: b\n"
+		"    run: 'true'\n"
+		"    timeout: 15m\n", &dl, &path);
+
+	(void)state;
+	assert_non_null(rb);
+	assert_int_equal(dl.errors, 0);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.ssh.command_timeout_ms = 2000;
+	assert_int_equal(run_step_timeout_ms(&cfg, &rb->steps[0]), 2000);
+	assert_int_equal(run_step_timeout_ms(&cfg, &rb->steps[1]), 15 * 60 * 1000);
+	cfg.ssh.command_timeout_ms = 45 * 60 * 1000;
+	assert_int_equal(run_step_timeout_ms(&cfg, &rb->steps[0]), 45 * 60 * 1000);
+	assert_int_equal(run_step_timeout_ms(&cfg, &rb->steps[1]), 15 * 60 * 1000);
+	runbook_free(rb);
+	diag_list_free(&dl);
+	unlink(path);
+	free(path);
+}
+
+/* What the driver asked and showed, for the read-only gate test. */
+struct gate_ui {
+	int asked;
+	int progress;
+	char shown[1024];
+};
+
+static bool
+gate_confirm(void *ud, const char *prompt)
+{
+	(void)prompt;
+	((struct gate_ui *)ud)->asked++;
+	return true;
+}
+
+static bool
+gate_confirm_typed(void *ud, const char *prompt, const char *expected)
+{
+	(void)prompt;
+	(void)expected;
+	((struct gate_ui *)ud)->asked++;
+	return true;
+}
+
+static int
+gate_choose(void *ud, const char *prompt, const char *const *options, size_t n, int dflt)
+{
+	(void)prompt;
+	(void)options;
+	(void)n;
+	((struct gate_ui *)ud)->asked++;
+	return dflt;
+}
+
+static void
+gate_show(void *ud, const char *text)
+{
+	struct gate_ui *g = ud;
+	size_t len = strlen(g->shown);
+
+	snprintf(g->shown + len, sizeof g->shown - len, "%s\n", text);
+}
+
+static void
+gate_progress(void *ud, const struct run_progress *pg)
+{
+	(void)pg;
+	((struct gate_ui *)ud)->progress++;
+}
+
+/*
+ * run_execute is the gate: called directly in read-only mode it refuses
+ * (exit 2, "refused", the reason), asks nothing, and leaves no trace in the
+ * state directory; the same call in dry-run mode does run (and journals).
+ */
+static void
+test_read_only_gate(void **state)
+{
+	struct gate_ui g;
+	struct run_ui ui = {
+		.confirm = gate_confirm, .confirm_typed = gate_confirm_typed,
+		.choose = gate_choose, .show = gate_show, .progress = gate_progress, .ud = &g,
+	};
+	struct fixture f;
+	struct run_params p;
+	char dir[] = "/tmp/test_run_gate_XXXXXX", *rb_path, *runs, *audit, *marker;
+	char *text;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	marker = xasprintf("%s/marker", dir);
+	text = xasprintf("name: Gate\nsteps:\n  - id: touch\n    run: touch %s\n", marker);
+	rb_path = write_tmp(text);
+	free(text);
+	runs = xasprintf("%s/state/runs", dir);
+	audit = xasprintf("%s/state/audit.log", dir);
+	fixture_init(&f);
+	f.cfg.state_dir = xasprintf("%s/state", dir);
+	memset(&p, 0, sizeof p);
+	p.cfg = &f.cfg;
+	p.sites[0] = f.sp[0];
+	p.sites[1] = f.sp[1];
+	p.runbook_path = rb_path;
+	p.ui = &ui;
+	p.user = "tester";
+	p.mode = RUN_READ_ONLY;
+	p.read_only_reason = "pinned by /etc/drconsole/config.yml (read_only: true)";
+	memset(&g, 0, sizeof g);
+	assert_int_equal(run_execute(&p), 2);
+	assert_non_null(strstr(g.shown, "read-only mode (pinned by /etc/drconsole/config.yml "
+			       "(read_only: true)): refused"));
+	assert_int_equal(g.asked, 0);
+	assert_int_equal(g.progress, 0);
+	assert_int_not_equal(access(runs, F_OK), 0);
+	assert_int_not_equal(access(audit, F_OK), 0);
+	assert_int_not_equal(access(marker, F_OK), 0);
+	/* yes, another runbook path or a resume: still refused */
+	p.yes = true;
+	p.resume_journal = "/nonexistent.journal";
+	p.read_only_reason = NULL;
+	memset(&g, 0, sizeof g);
+	assert_int_equal(run_execute(&p), 2);
+	assert_non_null(strstr(g.shown, "refused"));
+	assert_int_not_equal(access(audit, F_OK), 0);
+	/* the same parameters in dry-run do reach the runbook (and the state dir) */
+	p.yes = false;
+	p.resume_journal = NULL;
+	p.mode = RUN_DRY;
+	memset(&g, 0, sizeof g);
+	assert_int_equal(run_execute(&p), 0);
+	assert_non_null(strstr(g.shown, "touch"));
+	assert_int_equal(access(audit, F_OK), 0);
+	assert_int_not_equal(access(marker, F_OK), 0);	/* dry-run executes nothing either */
+	fixture_fini(&f);
+	free(f.cfg.state_dir);
+	unlink(rb_path);
+	free(rb_path);
+	free(runs);
+	free(audit);
+	free(marker);
+	text = xasprintf("rm -rf %s", dir);
+	assert_int_equal(system(text), 0);
+	free(text);
+}
+
+/* The executor a read-only run gets: every command refused, nothing started. */
+static void
+test_refusing_executor(void **state)
+{
+	char dir[] = "/tmp/test_run_refuse_XXXXXX";
+	struct executor *ex;
+	struct exec_request req;
+	struct exec_result res;
+	char *marker, *cmd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	marker = xasprintf("%s/marker", dir);
+	cmd = xasprintf("touch %s", marker);
+	memset(&req, 0, sizeof req);
+	req.host = "control";
+	req.address = "127.0.0.1";
+	req.command = cmd;
+	ex = executor_refusing_create("started with --read-only");
+	assert_int_equal(ex->run(ex, &req, &res), -1);
+	assert_non_null(res.error);
+	assert_non_null(strstr(res.error, "read-only mode (started with --read-only): refused"));
+	assert_non_null(strstr(res.error, "control"));
+	assert_int_equal(access(marker, F_OK), -1);
+	exec_result_clear(&res);
+	ex->free(ex);
+	/* the local executor, for contrast, does run it */
+	ex = executor_local_create();
+	assert_int_equal(ex->run(ex, &req, &res), 0);
+	assert_int_equal(res.exit_status, 0);
+	assert_int_equal(access(marker, F_OK), 0);
+	exec_result_clear(&res);
+	ex->free(ex);
+	unlink(marker);
+	rmdir(dir);
+	free(marker);
+	free(cmd);
+}
+
 int
 main(void)
 {
@@ -487,6 +683,9 @@ main(void)
 		cmocka_unit_test(test_run_id),
 		cmocka_unit_test(test_lint_runbook),
 		cmocka_unit_test(test_lint_verify_sql_template),
+		cmocka_unit_test(test_step_timeout_default),
+		cmocka_unit_test(test_read_only_gate),
+		cmocka_unit_test(test_refusing_executor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
