@@ -497,9 +497,13 @@ build_backups(struct site *s, struct diag_list *dl)
 			b->local_dir = dir != NULL ? resolve(s, dir, ynode_get(root, dir_keys[st]), file, dl)
 						   : xstrdup(keys[st].dir);
 		}
-		if (bucket != NULL)
-			b->bucket = resolve(s, bucket, ynode_get(root, keys[st].bucket), file, dl);
-		else
+		if (bucket != NULL) {
+			const struct ynode *bn = ynode_get(root, keys[st].bucket);
+
+			b->bucket = resolve(s, bucket, bn, file, dl);
+			b->bucket_line = bn != NULL ? bn->line : 0;
+			b->bucket_col = bn != NULL ? bn->col : 0;
+		} else
 			b->bucket = xasprintf("dimagi-%s-%s-backups", s->deploy_env,
 					      st == STORE_POSTGRES ? "postgres" :
 					      st == STORE_COUCH ? "couch" : "blobdb");

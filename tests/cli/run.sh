@@ -80,6 +80,9 @@ v=$(variant cfgpw); printf 'password: x\n' >> "$v/drconsole.yml"
 check "config with an inline password" 2 "credentials are never taken from this file" "$D" -c "$v/drconsole.yml" lint
 check "status refuses a broken config" 2 "fix the errors above" "$D" -c "$v/drconsole.yml" status --offline
 check "check is UNKNOWN on a broken config" 3 "^DRCONSOLE UNKNOWN" "$D" -c "$v/drconsole.yml" check
+v=$(variant bucket); printf 'postgres_snapshot_bucket: "evil.example:9000/x"\ncouchdb_snapshot_bucket: ../b\n' >> "$v/envs/production/public.yml"
+check "lint: a bucket name with host:port/" 2 "production/public.yml:20:27: error: S3 bucket 'evil.example:9000/x' of the postgres backups is not a valid bucket name" "$D" -c "$v/drconsole.yml" lint
+check "lint: a bucket name with ../" 2 "production/public.yml:21:26: error: S3 bucket '../b' of the couch backups is not a valid bucket name \(only lowercase" "$D" -c "$v/drconsole.yml" lint
 check "inventory command prints ansible's shape" 0 '"_meta"' "$D" inventory "$FIX/envs/production/inventory.ini"
 
 # No definite leak and no memory error on the offline commands, good and broken
