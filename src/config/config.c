@@ -327,7 +327,7 @@ config_load_file(const char *path, const struct config_sources *src,
 	free(tmp);
 	ld.set = xcalloc(n_options(), sizeof *ld.set);
 	apply_defaults(&ld);
-	doc = ydoc_load_file(path, dl);
+	doc = ydoc_load_input(path, INPUT_CONFIG, dl);
 	if (doc != NULL && doc->root == NULL)
 		diag_error(dl, path, 1, 1, "the configuration file is empty");
 	else if (doc != NULL)
@@ -379,7 +379,7 @@ system_pins(const char *path, struct diag_list *dl)
 
 	if (access(path, F_OK) != 0)
 		return false;
-	doc = ydoc_load_file(path, &tmp);
+	doc = ydoc_load_input(path, INPUT_CONFIG, &tmp);
 	if (doc == NULL || tmp.errors > 0) {
 		diag_warning(dl, path, 0, 0, "cannot read the system configuration; "
 			     "read-only mode is pinned until it is fixed");

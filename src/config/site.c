@@ -169,9 +169,9 @@ all_groups(const struct site *s, const struct inv_host *h)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	for (size_t g = 2; g < s->inv->n_groups; g++)
-		if (h->member != NULL && h->member[g])
-			strbuf_printf(&sb, "%s%s", sb.len > 0 ? "," : "", s->inv->groups[g].name);
+	for (size_t i = 0; i < h->n_member; i++)
+		if (h->member[i] >= 2)
+			strbuf_printf(&sb, "%s%s", sb.len > 0 ? "," : "", s->inv->groups[h->member[i]].name);
 	return strbuf_detach(&sb);
 }
 
