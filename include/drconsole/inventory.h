@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "drconsole/diag.h"
+#include "drconsole/strmap.h"
 #include "drconsole/value.h"
 
 struct inv_var {
@@ -34,7 +35,9 @@ struct inv_host {
 	size_t *groups;		/* direct groups, by index */
 	size_t n_groups;
 	size_t cap_groups;
-	char *member;		/* [group index] != 0: member directly or through children */
+	size_t *member;		/* groups it belongs to, directly or through children ("all"
+				   included), as indices in ascending order */
+	size_t n_member;
 };
 
 struct inv_group {
@@ -62,6 +65,8 @@ struct inventory {
 	struct inv_group *groups;	/* [0] is "all", [1] "ungrouped" */
 	size_t n_groups;
 	size_t cap_groups;
+	struct strmap host_index;	/* name -> index in hosts */
+	struct strmap group_index;	/* name -> index in groups */
 };
 
 /* NULL only when the file cannot be read (a diagnostic says why). */

@@ -102,6 +102,22 @@ struct s3_target {
  * dropped. Caller frees.
  */
 char *s3_base_url(const char *endpoint);
+/*
+ * The URL of a request to bucket at base_url (path-style: base/bucket;
+ * virtual-host: bucket.host/) with the query from (name, value) pairs in
+ * the order given (SigV4 wants them sorted by name; NULL values skipped),
+ * names and values RFC 3986-encoded. NULL with *err when the bucket name is
+ * invalid (s3_bucket.h), the endpoint is not a plain scheme://host[:port]
+ * [/path], or the result would not go to the endpoint's host. Caller frees.
+ */
+char *s3_request_url(const char *base_url, const char *bucket, bool path_style,
+		     const char *const *query, size_t n, char **err);
+/*
+ * 0 when url goes to base_url's scheme, host and port (the host prefixed
+ * with "bucket." for virtual-host style); -1 with *err otherwise.
+ */
+int s3_url_check(const char *url, const char *base_url, const char *bucket, bool path_style,
+		 char **err);
 /* A target for site's bucket, without stores yet; every string copied. */
 struct s3_target *s3_target_create(const struct config *cfg, const struct site *site,
 				   const char *bucket);

@@ -67,6 +67,8 @@ struct site_backup {
 	bool enabled;		/* backup_postgres / backup_couch / backup_blobdb */
 	bool s3;		/* postgres_s3 / couch_s3 / blobdb_s3 */
 	char *bucket;
+	unsigned bucket_line;	/* of the value in public.yml; 0 when derived from deploy_env */
+	unsigned bucket_col;
 	bool versioned;		/* aws_versioning_enabled: fixed keys + versions */
 	bool hourly;
 	int days;

@@ -59,7 +59,10 @@ void time_deadline_after(struct timespec *ts, long long ms);
 int write_all_fsync(int fd, const char *buf, size_t len, const char *what,
 		    char **err);
 
-/* Read a whole file into a NUL-terminated buffer; NULL and errno on failure. */
+/*
+ * Read a whole file into a NUL-terminated buffer; NULL and errno on failure.
+ * input_read(path, INPUT_OTHER, ...): regular files of at most 64 MiB only.
+ */
 char *file_read_all(const char *path, size_t *len_out);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "drconsole/diag.h"
+#include "drconsole/input.h"
 
 enum ynode_type {
 	YN_SCALAR,
@@ -54,7 +55,12 @@ struct ydoc {
 	struct ynode *root;	/* NULL for an empty document */
 };
 
-/* NULL when the file cannot be read or parsed; diagnostics in dl. */
+/*
+ * NULL when the file cannot be read or parsed; diagnostics in dl. The file
+ * is read with input_read (a regular file within the cap of its kind);
+ * ydoc_load_file reads an environment YAML file.
+ */
+struct ydoc *ydoc_load_input(const char *path, enum input_kind kind, struct diag_list *dl);
 struct ydoc *ydoc_load_file(const char *path, struct diag_list *dl);
 struct ydoc *ydoc_load_buffer(const char *name, const char *buf, size_t len,
 			      struct diag_list *dl);

@@ -78,7 +78,7 @@ load_runbook_names(const struct config *cfg, struct ui_options *uo)
 	uo->runbook_models = cfg->n_runbooks > 0 ? xcalloc(cfg->n_runbooks, sizeof *uo->runbook_models) : NULL;
 	for (size_t i = 0; i < cfg->n_runbooks; i++) {
 		struct diag_list dl = DIAG_LIST_INIT;
-		struct ydoc *doc = ydoc_load_file(cfg->runbooks[i], &dl);
+		struct ydoc *doc = ydoc_load_input(cfg->runbooks[i], INPUT_RUNBOOK, &dl);
 		const char *base = strrchr(cfg->runbooks[i], '/');
 		const char *name = doc != NULL ? ynode_str(ynode_get(doc->root, "name")) : NULL;
 		const char *model = doc != NULL ? ynode_str(ynode_get(doc->root, "model")) : NULL;

@@ -329,7 +329,7 @@ config_load_file(const char *path, const struct config_sources *src,
 	free(tmp);
 	ld.set = xcalloc(n_options(), sizeof *ld.set);
 	apply_defaults(&ld);
-	doc = ydoc_load_file(path, dl);
+	doc = ydoc_load_input(path, INPUT_CONFIG, dl);
 	if (doc != NULL && doc->root == NULL)
 		diag_error(dl, path, 1, 1, "the configuration file is empty");
 	else if (doc != NULL)
@@ -415,7 +415,7 @@ system_pin(const char *path, bool strict, struct diag_list *dl)
 			 strerror(errno), fixing);
 		return xasprintf("cannot read it: %s", strerror(errno));
 	}
-	doc = ydoc_load_file(path, &tmp);
+	doc = ydoc_load_input(path, INPUT_CONFIG, &tmp);
 	if (doc == NULL || tmp.errors > 0) {
 		const char *msg = tmp.n > 0 ? tmp.items[0].message : "invalid";
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drconsole/input.h"
 #include "drconsole/strbuf.h"
 #include "drconsole/util.h"
 
@@ -37,6 +38,7 @@ struct pending {
 
 struct parser {
 	struct inventory *inv;
+	struct strmap pend_index;	/* name -> index in pend */
 	struct diag_list *dl;
 	const char *name;
 	unsigned line;
@@ -47,13 +49,27 @@ struct parser {
 	int failed;
 };
 
-static void push_index(size_t **arr, size_t *n, size_t *cap, size_t v)
+static bool
+has_index(const size_t *arr, size_t n, size_t v)
 {
-	for (size_t i = 0; i < *n; i++)
-		if ((*arr)[i] == v)
-			return;
+	for (size_t i = 0; i < n; i++)
+		if (arr[i] == v)
+			return true;
+	return false;
+}
+
+/* Append v, which the caller knows is not in arr yet. */
+static void
+append_index(size_t **arr, size_t *n, size_t *cap, size_t v)
+{
 	grow_array(arr, cap, *n + 1, sizeof **arr);
 	(*arr)[(*n)++] = v;
+}
+
+static void push_index(size_t **arr, size_t *n, size_t *cap, size_t v)
+{
+	if (!has_index(*arr, *n, v))
+		append_index(arr, n, cap, v);
 }
 
 static void
@@ -94,19 +110,17 @@ vars_free(struct inv_vars *vars)
 static long
 find_group(const struct inventory *inv, const char *name)
 {
-	for (size_t i = 0; i < inv->n_groups; i++)
-		if (strcmp(inv->groups[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	size_t i;
+
+	return strmap_get(&inv->group_index, name, strlen(name), &i) ? (long)i : -1;
 }
 
 static long
 find_host(const struct inventory *inv, const char *name)
 {
-	for (size_t i = 0; i < inv->n_hosts; i++)
-		if (strcmp(inv->hosts[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	size_t i;
+
+	return strmap_get(&inv->host_index, name, strlen(name), &i) ? (long)i : -1;
 }
 
 static size_t
@@ -123,6 +137,7 @@ add_group(struct inventory *inv, const char *name, unsigned line)
 	g->name = xstrdup(name);
 	g->line = line;
 	g->priority = 1;
+	strmap_put(&inv->group_index, name, strlen(name), inv->n_groups);
 	return inv->n_groups++;
 }
 
@@ -162,9 +177,9 @@ add_child(struct parser *p, size_t parent, size_t child)
 	struct inventory *inv = p->inv;
 	struct inv_group *pg = &inv->groups[parent], *cg = &inv->groups[child];
 
-	for (size_t i = 0; i < pg->n_children; i++)
-		if (pg->children[i] == child)
-			return;
+	/* children and parents are added together: the child's (short) list decides */
+	if (has_index(cg->parents, cg->n_parents, parent))
+		return;
 	if (parent == child) {
 		perr(p, 0, "group '%s' cannot be a child of itself", pg->name);
 		return;
@@ -174,18 +189,34 @@ add_child(struct parser *p, size_t parent, size_t child)
 		     "(%s is already an ancestor of %s)", cg->name, pg->name, cg->name, pg->name);
 		return;
 	}
-	push_index(&pg->children, &pg->n_children, &pg->cap_children, child);
-	cg = &inv->groups[child];
-	push_index(&cg->parents, &cg->n_parents, &cg->cap_parents, parent);
+	append_index(&pg->children, &pg->n_children, &pg->cap_children, child);
+	append_index(&cg->parents, &cg->n_parents, &cg->cap_parents, parent);
 }
 
 static struct pending *
 find_pending(struct parser *p, const char *name)
 {
-	for (size_t i = 0; i < p->n_pend; i++)
-		if (p->pend[i].name != NULL && strcmp(p->pend[i].name, name) == 0)
-			return &p->pend[i];
-	return NULL;
+	size_t i;
+
+	if (!strmap_get(&p->pend_index, name, strlen(name), &i) || p->pend[i].name == NULL)
+		return NULL;
+	return &p->pend[i];
+}
+
+/* A new pending group (name not yet a group), indexed by name. */
+static struct pending *
+new_pending(struct parser *p, const char *name, int is_children)
+{
+	struct pending *pd;
+
+	grow_array(&p->pend, &p->cap_pend, p->n_pend + 1, sizeof *p->pend);
+	pd = &p->pend[p->n_pend];
+	memset(pd, 0, sizeof *pd);
+	pd->name = xstrdup(name);
+	pd->line = p->line;
+	pd->is_children = is_children;
+	strmap_put(&p->pend_index, name, strlen(name), p->n_pend++);
+	return pd;
 }
 
 static void
@@ -545,6 +576,7 @@ add_host(struct parser *p, const char *name, size_t group, long port)
 		memset(h, 0, sizeof *h);
 		h->name = xstrdup(name);
 		h->line = p->line;
+		strmap_put(&inv->host_index, name, strlen(name), inv->n_hosts);
 		hi = (long)inv->n_hosts++;
 		if (port >= 0) {
 			struct value *v = value_string("", 0);
@@ -557,9 +589,12 @@ add_host(struct parser *p, const char *name, size_t group, long port)
 		}
 	}
 	h = &inv->hosts[hi];
-	push_index(&h->groups, &h->n_groups, &h->cap_groups, group);
+	/* a host's groups and a group's hosts are added together: the host's (short) list decides */
+	if (has_index(h->groups, h->n_groups, group))
+		return (size_t)hi;
+	append_index(&h->groups, &h->n_groups, &h->cap_groups, group);
 	g = &inv->groups[group];
-	push_index(&g->hosts, &g->n_hosts, &g->cap_hosts, (size_t)hi);
+	append_index(&g->hosts, &g->n_hosts, &g->cap_hosts, (size_t)hi);
 	return (size_t)hi;
 }
 
@@ -675,31 +710,30 @@ parse_children_line(struct parser *p, const char *line, size_t group)
 	} else if ((pd = find_pending(p, child)) != NULL) {
 		push_index(&pd->parents, &pd->n_parents, &pd->cap_parents, group);
 	} else {
-		grow_array(&p->pend, &p->cap_pend, p->n_pend + 1, sizeof *p->pend);
-		pd = &p->pend[p->n_pend++];
-		memset(pd, 0, sizeof *pd);
-		pd->name = xstrdup(child);
-		pd->line = p->line;
-		pd->is_children = 1;
+		pd = new_pending(p, child, 1);
 		push_index(&pd->parents, &pd->n_parents, &pd->cap_parents, group);
 	}
 	free(child);
 }
 
+/* Longest path from "all" (memo[gi] < 0: not computed yet). */
 static int
-compute_depth(struct inventory *inv, size_t gi, int guard)
+compute_depth(struct inventory *inv, size_t gi, int guard, int *memo)
 {
 	struct inv_group *g = &inv->groups[gi];
 	int d = 0;
 
 	if (gi == 0 || guard > 1000)
 		return 0;
+	if (memo[gi] >= 0)
+		return memo[gi];
 	for (size_t i = 0; i < g->n_parents; i++) {
-		int pd = compute_depth(inv, g->parents[i], guard + 1) + 1;
+		int pd = compute_depth(inv, g->parents[i], guard + 1, memo) + 1;
 
 		if (pd > d)
 			d = pd;
 	}
+	memo[gi] = d;
 	return d;
 }
 
@@ -712,11 +746,18 @@ reconcile(struct parser *p)
 	for (size_t i = 2; i < inv->n_groups; i++)
 		if (inv->groups[i].n_parents == 0)
 			add_child(p, 0, i);
+	int *memo = xcalloc(inv->n_groups, sizeof *memo);
+	char *leave = xcalloc(inv->n_hosts + 1, 1);
+	struct inv_group *ug = &inv->groups[1];
+	size_t kept = 0;
+
 	for (size_t i = 0; i < inv->n_groups; i++)
-		inv->groups[i].depth = compute_depth(inv, i, 0);
+		memo[i] = -1;
+	for (size_t i = 0; i < inv->n_groups; i++)
+		inv->groups[i].depth = compute_depth(inv, i, 0, memo);
+	free(memo);
 	for (size_t hi = 0; hi < inv->n_hosts; hi++) {
 		struct inv_host *h = &inv->hosts[hi];
-		struct inv_group *ug = &inv->groups[1];
 		bool in_ungrouped = false, other = false;
 
 		for (size_t k = 0; k < h->n_groups; k++) {
@@ -726,13 +767,7 @@ reconcile(struct parser *p)
 				other = true;
 		}
 		if (in_ungrouped && other) {
-			for (size_t k = 0; k < ug->n_hosts; k++)
-				if (ug->hosts[k] == hi) {
-					memmove(&ug->hosts[k], &ug->hosts[k + 1],
-						(ug->n_hosts - k - 1) * sizeof *ug->hosts);
-					ug->n_hosts--;
-					break;
-				}
+			leave[hi] = 1;
 			for (size_t k = 0; k < h->n_groups; k++)
 				if (h->groups[k] == 1) {
 					memmove(&h->groups[k], &h->groups[k + 1],
@@ -742,9 +777,15 @@ reconcile(struct parser *p)
 				}
 		}
 	}
+	/* hosts with a group of their own leave "ungrouped", the rest keep their order */
+	for (size_t k = 0; k < ug->n_hosts; k++)
+		if (!leave[ug->hosts[k]])
+			ug->hosts[kept++] = ug->hosts[k];
+	ug->n_hosts = kept;
+	free(leave);
 }
 
-static char *host_groups(const struct inventory *inv, const struct inv_host *h);
+static void host_groups(const struct inventory *inv, struct inv_host *h, char *mark);
 
 struct inventory *
 inventory_parse(const char *name, const char *text, size_t len, struct diag_list *dl)
@@ -802,14 +843,8 @@ inventory_parse(const char *name, const char *text, size_t len, struct diag_list
 				state = strcmp(type, "hosts") == 0 ? ST_HOSTS :
 					strcmp(type, "children") == 0 ? ST_CHILDREN : ST_VARS;
 				if (find_group(inv, gname) < 0) {
-					if (state == ST_VARS && find_pending(&p, gname) == NULL) {
-						grow_array(&p.pend, &p.cap_pend, p.n_pend + 1, sizeof *p.pend);
-						pd = &p.pend[p.n_pend++];
-						memset(pd, 0, sizeof *pd);
-						pd->name = xstrdup(gname);
-						pd->line = p.line;
-						pd->is_children = 0;
-					}
+					if (state == ST_VARS && find_pending(&p, gname) == NULL)
+						new_pending(&p, gname, 0);
 					add_group(inv, gname, p.line);
 				}
 				pd = find_pending(&p, gname);
@@ -860,9 +895,15 @@ inventory_parse(const char *name, const char *text, size_t len, struct diag_list
 	for (size_t i = 0; i < p.n_pend; i++)
 		drop_pending(&p.pend[i]);
 	free(p.pend);
+	strmap_free(&p.pend_index);
 	reconcile(&p);
-	for (size_t i = 0; i < inv->n_hosts; i++)
-		inv->hosts[i].member = host_groups(inv, &inv->hosts[i]);
+	{
+		char *mark = xcalloc(inv->n_groups, 1);
+
+		for (size_t i = 0; i < inv->n_hosts; i++)
+			host_groups(inv, &inv->hosts[i], mark);
+		free(mark);
+	}
 	return inv;
 }
 
@@ -870,11 +911,12 @@ struct inventory *
 inventory_load(const char *path, struct diag_list *dl)
 {
 	size_t len;
-	char *text = file_read_all(path, &len);
+	char *err = NULL, *text = input_read(path, INPUT_INVENTORY, &len, &err);
 	struct inventory *inv;
 
 	if (text == NULL) {
-		diag_error(dl, path, 0, 0, "cannot read: %s", strerror(errno));
+		diag_error(dl, path, 0, 0, "cannot read: %s", err);
+		free(err);
 		return NULL;
 	}
 	inv = inventory_parse(path, text, len, dl);
@@ -904,6 +946,8 @@ inventory_free(struct inventory *inv)
 	}
 	free(inv->hosts);
 	free(inv->groups);
+	strmap_free(&inv->host_index);
+	strmap_free(&inv->group_index);
 	free(inv->path);
 	free(inv);
 }
@@ -927,55 +971,72 @@ inventory_host(const struct inventory *inv, const char *name)
 /* Group.get_hosts: own hosts first, then each child's, depth first, deduplicated. */
 static void
 collect_hosts(const struct inventory *inv, size_t gi, size_t **out, size_t *n,
-	      size_t *cap, char *seen_groups)
+	      size_t *cap, char *seen_groups, char *seen_hosts)
 {
 	const struct inv_group *g = &inv->groups[gi];
 
 	if (seen_groups[gi])
 		return;
 	seen_groups[gi] = 1;
-	for (size_t i = 0; i < g->n_hosts; i++)
-		push_index(out, n, cap, g->hosts[i]);
+	for (size_t i = 0; i < g->n_hosts; i++) {
+		if (seen_hosts[g->hosts[i]])
+			continue;
+		seen_hosts[g->hosts[i]] = 1;
+		append_index(out, n, cap, g->hosts[i]);
+	}
 	for (size_t i = 0; i < g->n_children; i++)
-		collect_hosts(inv, g->children[i], out, n, cap, seen_groups);
+		collect_hosts(inv, g->children[i], out, n, cap, seen_groups, seen_hosts);
 }
 
 size_t *
 inventory_group_hosts(const struct inventory *inv, const struct inv_group *g, size_t *n)
 {
-	char *seen = xcalloc(inv->n_groups, 1);
+	char *seen = xcalloc(inv->n_groups, 1), *seen_hosts = xcalloc(inv->n_hosts + 1, 1);
 	size_t *out = NULL, cap = 0;
 
 	*n = 0;
-	collect_hosts(inv, (size_t)(g - inv->groups), &out, n, &cap, seen);
+	collect_hosts(inv, (size_t)(g - inv->groups), &out, n, &cap, seen, seen_hosts);
 	free(seen);
+	free(seen_hosts);
 	return out;
 }
 
+/* Mark gi and its ancestors not marked yet, listing each newly marked one in h->member. */
 static void
-mark_ancestors(const struct inventory *inv, size_t gi, char *mark)
+mark_ancestors(const struct inventory *inv, size_t gi, char *mark, struct inv_host *h,
+	       size_t *cap)
 {
 	if (mark[gi])
 		return;
 	mark[gi] = 1;
+	append_index(&h->member, &h->n_member, cap, gi);
 	for (size_t i = 0; i < inv->groups[gi].n_parents; i++)
-		mark_ancestors(inv, inv->groups[gi].parents[i], mark);
+		mark_ancestors(inv, inv->groups[gi].parents[i], mark, h, cap);
 }
 
-/* Groups of h (with ancestors and "all"), marked in a calloc'd array. */
-static char *
-host_groups(const struct inventory *inv, const struct inv_host *h)
+static int
+cmp_index(const void *a, const void *b)
 {
-	char *mark = xcalloc(inv->n_groups, 1);
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	if (h->member != NULL) {
-		memcpy(mark, h->member, inv->n_groups);
-		return mark;
-	}
-	mark[0] = 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * h->member: the groups of h with their ancestors and "all", ascending.
+ * mark is n_groups zero bytes, and zero again on return.
+ */
+static void
+host_groups(const struct inventory *inv, struct inv_host *h, char *mark)
+{
+	size_t cap = 0;
+
+	mark_ancestors(inv, 0, mark, h, &cap);
 	for (size_t i = 0; i < h->n_groups; i++)
-		mark_ancestors(inv, h->groups[i], mark);
-	return mark;
+		mark_ancestors(inv, h->groups[i], mark, h, &cap);
+	for (size_t i = 0; i < h->n_member; i++)
+		mark[h->member[i]] = 0;
+	qsort(h->member, h->n_member, sizeof *h->member, cmp_index);
 }
 
 bool
@@ -983,17 +1044,12 @@ inventory_host_in_group(const struct inventory *inv, const struct inv_host *h,
 			const char *group)
 {
 	long gi = find_group(inv, group);
-	char *mark;
-	bool in;
+	size_t key;
 
 	if (gi < 0)
 		return false;
-	if (h->member != NULL)
-		return h->member[gi] != 0;
-	mark = host_groups(inv, h);
-	in = mark[gi] != 0;
-	free(mark);
-	return in;
+	key = (size_t)gi;
+	return bsearch(&key, h->member, h->n_member, sizeof *h->member, cmp_index) != NULL;
 }
 
 static const struct inventory *sort_inv;
@@ -1015,13 +1071,11 @@ struct value *
 inventory_host_vars(const struct inventory *inv, const struct inv_host *h)
 {
 	struct value *out = pyliteral_eval("{}", 2);
-	char *mark = host_groups(inv, h);
-	size_t *order = xcalloc(inv->n_groups, sizeof *order), n = 0;
+	size_t *order = xcalloc(h->n_member + 1, sizeof *order), n = h->n_member;
 	struct inv_vars merged = { NULL, 0, 0 };
 
-	for (size_t i = 0; i < inv->n_groups; i++)
-		if (mark[i])
-			order[n++] = i;
+	if (n > 0)
+		memcpy(order, h->member, n * sizeof *order);
 	sort_inv = inv;
 	qsort(order, n, sizeof *order, group_order);
 	for (size_t i = 0; i < n; i++) {
@@ -1043,7 +1097,6 @@ inventory_host_vars(const struct inventory *inv, const struct inv_host *h)
 	}
 	vars_free(&merged);
 	free(order);
-	free(mark);
 	return out;
 }
 
@@ -1051,22 +1104,19 @@ const struct value *
 inventory_host_var(const struct inventory *inv, const struct inv_host *h, const char *key)
 {
 	const struct value *v = vars_get(&h->vars, key);
-	char *mark;
 	size_t best = (size_t)-1;
 
 	if (v != NULL)
 		return v;
-	mark = host_groups(inv, h);
 	sort_inv = inv;
-	for (size_t i = 0; i < inv->n_groups; i++) {
-		size_t cand = i;
+	for (size_t i = 0; i < h->n_member; i++) {
+		size_t cand = h->member[i];
 
-		if (!mark[i] || vars_get(&inv->groups[i].vars, key) == NULL)
+		if (vars_get(&inv->groups[cand].vars, key) == NULL)
 			continue;
 		if (best == (size_t)-1 || group_order(&cand, &best) > 0)
 			best = cand;
 	}
-	free(mark);
 	return best != (size_t)-1 ? vars_get(&inv->groups[best].vars, key) : NULL;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drconsole/s3_bucket.h"
 #include "drconsole/util.h"
 
 static const struct inv_host *
@@ -79,6 +80,24 @@ lint_one(const struct site *s, const struct site *other, struct diag_list *dl)
 				diag_error(dl, inv, pg->line, 1, "hot_standby_server of %s is '%s', which is "
 					   "not in pg_standby", pg->host, pg->standby_server);
 		}
+	}
+	for (int st = 0; st < STORE_COUNT; st++) {
+		const struct site_backup *b = &s->backups[st];
+		const char *why = b->bucket != NULL ? s3_bucket_name_problem(b->bucket) : NULL;
+		const struct ynode *de = s->meta != NULL ? ynode_get(s->meta->root, "deploy_env") : NULL;
+
+		if (why == NULL)
+			continue;
+		if (b->bucket_line > 0)
+			diag_error(dl, s->public_yml != NULL ? s->public_yml->name : NULL, b->bucket_line,
+				   b->bucket_col, "S3 bucket '%s' of the %s backups is not a valid bucket "
+				   "name (%s): it is never requested", b->bucket, backup_store_name(st), why);
+		else if (b->enabled && b->s3)
+			diag_error(dl, s->meta != NULL ? s->meta->name : s->env_dir,
+				   de != NULL ? de->line : 0, de != NULL ? de->col : 0,
+				   "S3 bucket '%s' of the %s backups (named after deploy_env) is not a "
+				   "valid bucket name (%s): it is never requested", b->bucket,
+				   backup_store_name(st), why);
 	}
 	for (size_t i = 0; i < s->n_dbs; i++) {
 		const struct site_db *db = &s->dbs[i];

@@ -237,9 +237,9 @@ all_groups(const struct site *s, const struct inv_host *h)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	for (size_t g = 2; g < s->inv->n_groups; g++)
-		if (h->member != NULL && h->member[g])
-			strbuf_printf(&sb, "%s%s", sb.len > 0 ? "," : "", s->inv->groups[g].name);
+	for (size_t i = 0; i < h->n_member; i++)
+		if (h->member[i] >= 2)
+			strbuf_printf(&sb, "%s%s", sb.len > 0 ? "," : "", s->inv->groups[h->member[i]].name);
 	return strbuf_detach(&sb);
 }
 
@@ -586,9 +586,13 @@ build_backups(struct site *s, struct diag_list *dl)
 			b->local_dir = dir != NULL ? resolve(s, dir, ynode_get(root, dir_keys[st]), file, dl)
 						   : xstrdup(keys[st].dir);
 		}
-		if (bucket != NULL)
-			b->bucket = resolve(s, bucket, ynode_get(root, keys[st].bucket), file, dl);
-		else
+		if (bucket != NULL) {
+			const struct ynode *bn = ynode_get(root, keys[st].bucket);
+
+			b->bucket = resolve(s, bucket, bn, file, dl);
+			b->bucket_line = bn != NULL ? bn->line : 0;
+			b->bucket_col = bn != NULL ? bn->col : 0;
+		} else
 			b->bucket = xasprintf("dimagi-%s-%s-backups", s->deploy_env,
 					      st == STORE_POSTGRES ? "postgres" :
 					      st == STORE_COUCH ? "couch" : "blobdb");

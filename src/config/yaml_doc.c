@@ -12,6 +12,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "drconsole/strmap.h"
 #include "drconsole/util.h"
 
 #define YDOC_MAX_NODES 200000
@@ -45,26 +46,22 @@ ynode_free(struct ynode *n)
 
 static struct ynode *convert(struct conv *c, int index, unsigned depth);
 
-static bool
-key_equal(const struct ynode *a, const struct ynode *b)
+/* The pair of key in a mapping under construction (keys indexed in keys), or -1. */
+static long
+find_key(const struct strmap *keys, const struct ynode *key)
 {
-	return a->type == YN_SCALAR && b->type == YN_SCALAR && a->len == b->len &&
-	       memcmp(a->value, b->value, a->len) == 0;
-}
+	size_t i;
 
-static int
-find_key(const struct ynode *map, const struct ynode *key)
-{
-	for (size_t i = 0; i < map->n; i++)
-		if (key_equal(map->pairs[i].key, key))
-			return (int)i;
-	return -1;
+	if (key->type != YN_SCALAR || !strmap_get(keys, key->value, key->len, &i))
+		return -1;
+	return (long)i;
 }
 
 static void
-add_pair(struct ynode *map, size_t *cap, struct ynode *k, struct ynode *v)
+add_pair(struct ynode *map, size_t *cap, struct strmap *keys, struct ynode *k, struct ynode *v)
 {
 	grow_array(&map->pairs, cap, map->n + 1, sizeof *map->pairs);
+	strmap_put(keys, k->value, k->len, map->n);
 	map->pairs[map->n].key = k;
 	map->pairs[map->n].value = v;
 	map->n++;
@@ -100,12 +97,12 @@ copy_node(const struct ynode *src)
 
 /* Apply a merge ("<<") value: keys of the merged mapping(s) that map lacks. */
 static void
-merge_into(struct conv *c, struct ynode *map, size_t *cap, struct ynode *from,
-	   size_t explicit_n)
+merge_into(struct conv *c, struct ynode *map, size_t *cap, struct strmap *keys,
+	   struct ynode *from, size_t explicit_n)
 {
 	if (from->type == YN_SEQ) {
 		for (size_t i = 0; i < from->n; i++)
-			merge_into(c, map, cap, from->items[i], explicit_n);
+			merge_into(c, map, cap, keys, from->items[i], explicit_n);
 		return;
 	}
 	if (from->type != YN_MAP) {
@@ -116,8 +113,8 @@ merge_into(struct conv *c, struct ynode *map, size_t *cap, struct ynode *from,
 		return;
 	}
 	for (size_t i = 0; i < from->n; i++)
-		if (find_key(map, from->pairs[i].key) < 0)
-			add_pair(map, cap, copy_node(from->pairs[i].key),
+		if (find_key(keys, from->pairs[i].key) < 0)
+			add_pair(map, cap, keys, copy_node(from->pairs[i].key),
 				 copy_node(from->pairs[i].value));
 	(void)explicit_n;
 }
@@ -193,6 +190,7 @@ convert(struct conv *c, int index, unsigned depth)
 	}
 	case YAML_MAPPING_NODE: {
 		struct ynode *merges[16];
+		struct strmap keys = STRMAP_INIT;
 		size_t cap = 0, n_merges = 0;
 
 		n->type = YN_MAP;
@@ -200,7 +198,7 @@ convert(struct conv *c, int index, unsigned depth)
 		for (yaml_node_pair_t *p = yn->data.mapping.pairs.start;
 		     p < yn->data.mapping.pairs.top; p++) {
 			struct ynode *k = convert(c, p->key, depth + 1), *v;
-			int dup;
+			long dup;
 
 			if (k == NULL)
 				break;
@@ -222,7 +220,7 @@ convert(struct conv *c, int index, unsigned depth)
 				ynode_free(k);
 				continue;
 			}
-			dup = find_key(n, k);
+			dup = find_key(&keys, k);
 			if (dup >= 0) {
 				diag_error(c->dl, c->name, k->line, k->col,
 					   "duplicate key '%s' (first defined at line %u)",
@@ -232,12 +230,13 @@ convert(struct conv *c, int index, unsigned depth)
 				ynode_free(v);
 				continue;
 			}
-			add_pair(n, &cap, k, v);
+			add_pair(n, &cap, &keys, k, v);
 		}
 		for (size_t i = 0; i < n_merges; i++) {
-			merge_into(c, n, &cap, merges[i], n->n);
+			merge_into(c, n, &cap, &keys, merges[i], n->n);
 			ynode_free(merges[i]);
 		}
+		strmap_free(&keys);
 		break;
 	}
 	default:
@@ -296,6 +295,45 @@ parser_error(const yaml_parser_t *p, const char *name, const char *buf,
 			   p->problem != NULL ? p->problem : "invalid YAML");
 }
 
+/*
+ * Nesting depth counted on libyaml's events, before the loader builds a
+ * document: a hostile file is refused after parsing only as far as the
+ * limit. Syntax errors are left to the loader, which reports them.
+ */
+static bool
+depth_within_limit(const char *name, const char *buf, size_t len, struct diag_list *dl)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	unsigned depth = 0;
+	bool ok = true;
+
+	if (!yaml_parser_initialize(&parser))
+		fatal("out of memory initialising the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (yaml_parser_parse(&parser, &ev)) {
+		yaml_event_type_t type = ev.type;
+
+		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+			if (++depth > YDOC_MAX_DEPTH) {
+				diag_error(dl, name, (unsigned)ev.start_mark.line + 1,
+					   (unsigned)ev.start_mark.column + 1,
+					   "document nested too deeply (over %d levels)", YDOC_MAX_DEPTH);
+				ok = false;
+			}
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (!ok || type == YAML_STREAM_END_EVENT)
+			break;
+	}
+	if (parser.error == YAML_MEMORY_ERROR)
+		fatal("out of memory parsing %s", name);
+	yaml_parser_delete(&parser);
+	return ok;
+}
+
 struct ydoc *
 ydoc_load_buffer(const char *name, const char *buf, size_t len, struct diag_list *dl)
 {
@@ -312,6 +350,8 @@ ydoc_load_buffer(const char *name, const char *buf, size_t len, struct diag_list
 		diag_error(dl, name, line, col, "NUL byte: not a text file");
 		return NULL;
 	}
+	if (!depth_within_limit(name, buf, len, dl))
+		return NULL;
 	if (!yaml_parser_initialize(&parser))
 		fatal("out of memory initialising the YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -351,19 +391,26 @@ ydoc_load_buffer(const char *name, const char *buf, size_t len, struct diag_list
 }
 
 struct ydoc *
-ydoc_load_file(const char *path, struct diag_list *dl)
+ydoc_load_input(const char *path, enum input_kind kind, struct diag_list *dl)
 {
 	size_t len;
-	char *buf = file_read_all(path, &len);
+	char *err = NULL, *buf = input_read(path, kind, &len, &err);
 	struct ydoc *doc;
 
 	if (buf == NULL) {
-		diag_error(dl, path, 0, 0, "cannot read: %s", strerror(errno));
+		diag_error(dl, path, 0, 0, "cannot read: %s", err);
+		free(err);
 		return NULL;
 	}
 	doc = ydoc_load_buffer(path, buf, len, dl);
 	free(buf);
 	return doc;
+}
+
+struct ydoc *
+ydoc_load_file(const char *path, struct diag_list *dl)
+{
+	return ydoc_load_input(path, INPUT_ENV_YAML, dl);
 }
 
 void

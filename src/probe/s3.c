@@ -22,10 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "drconsole/duration.h"
 #include "drconsole/httpget.h"
 #include "drconsole/log.h"
+#include "drconsole/s3_bucket.h"
 #include "drconsole/sanitize.h"
 #include "drconsole/strbuf.h"
 
@@ -383,6 +385,9 @@ http_get(const struct s3_target *t, CURL *c, const struct creds *cr, const char 
 		rq->err = xasprintf("GET %s: no time left before the probe deadline", rq->display);
 		return -1;
 	}
+	/* the last word before credentials leave: the request stays on the endpoint */
+	if (s3_url_check(url, t->base_url, t->bucket, t->path_style, &rq->err) != 0)
+		return -1;
 	errbuf[0] = '\0';
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3", t->region);
 	hdr = curl_slist_append(hdr, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
@@ -428,36 +433,166 @@ http_get(const struct s3_target *t, CURL *c, const struct creds *cr, const char 
 	return 0;
 }
 
-/* "?a=1&b=2" appended to sb from sorted (name, value) pairs; NULL values skipped. */
+/* s with every byte but RFC 3986's unreserved ones as %XX (what SigV4 signs). */
 static void
-add_query(struct strbuf *sb, CURL *c, const char *const *pairs, size_t n)
+add_encoded(struct strbuf *sb, const char *s)
 {
-	char sep = '?';
+	static const char hex[] = "0123456789ABCDEF";
 
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		char *v;
-
-		if (pairs[i + 1] == NULL)
-			continue;
-		v = curl_easy_escape(c, pairs[i + 1], 0);
-		strbuf_printf(sb, "%c%s=%s", sep, pairs[i], v != NULL ? v : "");
-		curl_free(v);
-		sep = '&';
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~')
+			strbuf_add(sb, (const char *)p, 1);
+		else
+			strbuf_printf(sb, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
 	}
 }
 
-/* The bucket's URL (path-style or virtual-host) without a query. */
-static void
-bucket_url(const struct s3_target *t, struct strbuf *sb)
+/* part of u as a malloc'd string (libcurl's), or NULL when absent. */
+static char *
+url_part(CURLU *u, CURLUPart part)
 {
-	const char *sep = strstr(t->base_url, "://");
+	char *v = NULL;
 
-	if (t->path_style || sep == NULL) {
-		strbuf_printf(sb, "%s/%s", t->base_url, t->bucket);
-		return;
+	if (curl_url_get(u, part, &v, 0) != CURLUE_OK)
+		return NULL;
+	return v;
+}
+
+/* Scheme, host and port of url into *u; -1 with *err (naming what) when it is not one. */
+static int
+url_parse(CURLU *u, const char *url, const char *what, char **err)
+{
+	CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
+
+	if (rc != CURLUE_OK) {
+		*err = xasprintf("%s '%s' is not a URL (%s)", what, url, curl_url_strerror(rc));
+		return -1;
 	}
-	strbuf_add(sb, t->base_url, (size_t)(sep + 3 - t->base_url));
-	strbuf_printf(sb, "%s.%s/", t->bucket, sep + 3);
+	return 0;
+}
+
+int
+s3_url_check(const char *url, const char *base_url, const char *bucket, bool path_style,
+	     char **err)
+{
+	CURLU *want = curl_url(), *got = curl_url();
+	char *wh = NULL, *gh = NULL, *wp = NULL, *gp = NULL, *ws = NULL, *gs = NULL, *host = NULL;
+	int rc = -1;
+
+	if (want == NULL || got == NULL)
+		fatal("out of memory (curl_url)");
+	if (url_parse(want, base_url, "the S3 endpoint", err) != 0 ||
+	    url_parse(got, url, "the request URL", err) != 0)
+		goto out;
+	wh = url_part(want, CURLUPART_HOST);
+	gh = url_part(got, CURLUPART_HOST);
+	wp = url_part(want, CURLUPART_PORT);
+	gp = url_part(got, CURLUPART_PORT);
+	ws = url_part(want, CURLUPART_SCHEME);
+	gs = url_part(got, CURLUPART_SCHEME);
+	host = path_style || wh == NULL ? xstrdup(wh != NULL ? wh : "") : xasprintf("%s.%s", bucket, wh);
+	if (gh == NULL || strcasecmp(gh, host) != 0 || !str_eq(wp, gp) || ws == NULL ||
+	    gs == NULL || strcasecmp(ws, gs) != 0) {
+		*err = xasprintf("refusing to send: the request would go to %s://%s%s%s, not to %s://%s%s%s",
+				 gs != NULL ? gs : "?", gh != NULL ? gh : "?", gp != NULL ? ":" : "",
+				 gp != NULL ? gp : "", ws != NULL ? ws : "?", host, wp != NULL ? ":" : "",
+				 wp != NULL ? wp : "");
+		goto out;
+	}
+	rc = 0;
+out:
+	curl_free(wh);
+	curl_free(gh);
+	curl_free(wp);
+	curl_free(gp);
+	curl_free(ws);
+	curl_free(gs);
+	free(host);
+	curl_url_cleanup(want);
+	curl_url_cleanup(got);
+	return rc;
+}
+
+char *
+s3_request_url(const char *base_url, const char *bucket, bool path_style,
+	       const char *const *query, size_t n, char **err)
+{
+	const char *why = s3_bucket_name_problem(bucket);
+	struct strbuf sb = STRBUF_INIT;
+	CURLU *u;
+	char *path = NULL, *host = NULL, *url = NULL, *extra = NULL;
+	size_t plen;
+
+	if (why != NULL) {
+		*err = xasprintf("bucket '%s' is not a valid S3 bucket name (%s): not requested",
+				 bucket != NULL ? bucket : "", why);
+		return NULL;
+	}
+	if ((u = curl_url()) == NULL)
+		fatal("out of memory (curl_url)");
+	if (url_parse(u, base_url, "the S3 endpoint", err) != 0)
+		goto out;
+	if ((extra = url_part(u, CURLUPART_USER)) != NULL ||
+	    (extra = url_part(u, CURLUPART_QUERY)) != NULL ||
+	    (extra = url_part(u, CURLUPART_FRAGMENT)) != NULL) {
+		*err = xasprintf("the S3 endpoint '%s' has a user, query or fragment: not requested",
+				 base_url);
+		goto out;
+	}
+	path = url_part(u, CURLUPART_PATH);
+	plen = path != NULL ? strlen(path) : 0;
+	while (plen > 0 && path[plen - 1] == '/')
+		plen--;
+	strbuf_add(&sb, path != NULL ? path : "", plen);
+	if (path_style) {
+		strbuf_printf(&sb, "/%s", bucket);
+	} else {
+		strbuf_puts(&sb, "/");
+		host = url_part(u, CURLUPART_HOST);
+		if (host != NULL) {
+			char *vh = xasprintf("%s.%s", bucket, host);
+
+			curl_url_set(u, CURLUPART_HOST, vh, 0);
+			free(vh);
+		}
+	}
+	if (curl_url_set(u, CURLUPART_PATH, strbuf_str(&sb), 0) != CURLUE_OK) {
+		*err = xasprintf("cannot build the URL of bucket '%s' at %s", bucket, base_url);
+		goto out;
+	}
+	strbuf_free(&sb);
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		if (query[i + 1] == NULL)
+			continue;
+		if (sb.len > 0)
+			strbuf_puts(&sb, "&");
+		add_encoded(&sb, query[i]);
+		strbuf_puts(&sb, "=");
+		add_encoded(&sb, query[i + 1]);
+	}
+	{
+		/* appended, not set: the URL API would lower-case the %XX that SigV4 signs */
+		char *built = url_part(u, CURLUPART_URL);
+
+		if (built == NULL) {
+			*err = xasprintf("cannot build the URL of bucket '%s' at %s", bucket, base_url);
+			goto out;
+		}
+		url = sb.len > 0 ? xasprintf("%s?%s", built, strbuf_str(&sb)) : xstrdup(built);
+		curl_free(built);
+		if (s3_url_check(url, base_url, bucket, path_style, err) != 0) {
+			free(url);
+			url = NULL;
+		}
+	}
+out:
+	strbuf_free(&sb);
+	curl_free(path);
+	curl_free(host);
+	curl_free(extra);
+	curl_url_cleanup(u);
+	return url;
 }
 
 /* ---- one store's backups ------------------------------------------------------- */
@@ -574,31 +709,37 @@ list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
 	backup_key_prefix(spec->store, t->deploy_env, spec->versioned, prefix, sizeof prefix);
 	snprintf(maxk, sizeof maxk, "%d", t->max_keys);
 	while (pages < S3_LIST_MAX_PAGES) {
-		struct strbuf url = STRBUF_INIT, display = STRBUF_INIT;
+		struct strbuf display = STRBUF_INIT;
 		struct body b = { STRBUF_INIT, false };
+		char *url = NULL, *display_base = NULL;
 		struct request rq = { NULL, 0, NULL };
 		struct s3_list l;
 		char *perr = NULL;
 		bool more;
 
-		bucket_url(t, &url);
-		strbuf_puts(&display, strbuf_str(&url));
+		display_base = s3_request_url(t->base_url, t->bucket, t->path_style, NULL, 0, err);
+		if (display_base == NULL)
+			goto page_fail;
+		strbuf_puts(&display, display_base);
+		free(display_base);
 		if (versions) {
 			const char *q[] = { "key-marker", key_marker, "max-keys", maxk, "prefix", prefix,
 					    "version-id-marker", version_marker, "versions", "" };
 
-			add_query(&url, c, q, ARRAY_LEN(q));
+			url = s3_request_url(t->base_url, t->bucket, t->path_style, q, ARRAY_LEN(q), err);
 			strbuf_printf(&display, "?versions&prefix=%s", prefix);
 		} else {
 			const char *q[] = { "continuation-token", token, "list-type", "2",
 					    "max-keys", maxk, "prefix", prefix };
 
-			add_query(&url, c, q, ARRAY_LEN(q));
+			url = s3_request_url(t->base_url, t->bucket, t->path_style, q, ARRAY_LEN(q), err);
 			strbuf_printf(&display, "?list-type=2&prefix=%s", prefix);
 		}
+		if (url == NULL)
+			goto page_fail;
 		rq.display = strbuf_str(&display);
 		pages++;
-		if (http_get(t, c, cr, strbuf_str(&url), deadline, &b, &rq) != 0) {
+		if (http_get(t, c, cr, url, deadline, &b, &rq) != 0) {
 			*err = rq.err;
 			goto page_fail;
 		}
@@ -622,7 +763,7 @@ list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
 				versions = false;
 				pages = 0;
 				s3_list_free(&l);
-				strbuf_free(&url);
+				free(url);
 				strbuf_free(&display);
 				strbuf_free(&b.sb);
 				continue;
@@ -661,7 +802,7 @@ list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
 			}
 		}
 		s3_list_free(&l);
-		strbuf_free(&url);
+		free(url);
 		strbuf_free(&display);
 		strbuf_free(&b.sb);
 		if (!more) {
@@ -670,7 +811,7 @@ list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
 		}
 		continue;
 page_fail:
-		strbuf_free(&url);
+		free(url);
 		strbuf_free(&display);
 		strbuf_free(&b.sb);
 		goto out;
@@ -809,9 +950,13 @@ s3_run(const struct probe_job *job, struct probe_ctx *ctx)
 	const char *tok = t->session_token_env != NULL ? getenv(t->session_token_env) : NULL;
 	struct creds cr = { ak, sk, NULL };
 	char *cred_err = NULL;
+	const char *why;
 	CURL *c = NULL;
 
-	if (ak == NULL || *ak == '\0')
+	if ((why = s3_bucket_name_problem(t->bucket)) != NULL)
+		cred_err = xasprintf("bucket '%s' is not a valid S3 bucket name (%s): not requested",
+				     t->bucket, why);
+	else if (ak == NULL || *ak == '\0')
 		cred_err = xasprintf("S3 credentials: environment variable %s (s3.access_key_env) is not set",
 				     t->access_key_env != NULL ? t->access_key_env : "(none)");
 	else if (sk == NULL || *sk == '\0')

@@ -303,7 +303,7 @@ struct runbook *
 runbook_load(const char *path, struct diag_list *dl)
 {
 	struct loader ld = { path, dl };
-	struct ydoc *doc = ydoc_load_file(path, dl);
+	struct ydoc *doc = ydoc_load_input(path, INPUT_RUNBOOK, dl);
 	const struct ynode *root, *steps = NULL;
 	struct runbook *rb;
 

@@ -297,7 +297,7 @@ struct ui_theme *
 ui_theme_load(const char *path, struct diag_list *dl)
 {
 	size_t errors_before = dl->errors;
-	struct ydoc *doc = ydoc_load_file(path, dl);
+	struct ydoc *doc = ydoc_load_input(path, INPUT_THEME, dl);
 	struct ui_theme *t;
 	const struct ynode *root;
 	const char *file;

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drconsole/input.h"
+
 static void (*fatal_hook)(void);
 
 void
@@ -191,32 +193,7 @@ str_array_free(char **v, size_t n)
 char *
 file_read_all(const char *path, size_t *len_out)
 {
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	int saved;
-
-	if (fp == NULL)
-		return NULL;
-	for (;;) {
-		grow_array(&buf, &cap, len + 65536 + 1, 1);
-		n = fread(buf + len, 1, cap - len - 1, fp);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		saved = errno;
-		fclose(fp);
-		free(buf);
-		errno = saved == 0 ? EIO : saved;
-		return NULL;
-	}
-	fclose(fp);
-	buf[len] = '\0';
-	if (len_out != NULL)
-		*len_out = len;
-	return buf;
+	return input_read(path, INPUT_OTHER, len_out, NULL);
 }
 
 long long

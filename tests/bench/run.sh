@@ -22,6 +22,32 @@ else
 	done
 fi
 
+# 40k hosts in 400 groups of 100 with vars, every tenth host in an alias group of its own,
+# :children over the groups: parsing must stay linear in the number of hosts
+BIGINV=$BUILD/bench-inventory-40k.ini
+python3 - "$BIGINV" <<'PY'
+import sys
+n, per, out, groups = 40000, 100, [], []
+addr = lambda i: "10.%d.%d.%d" % (i // 65536 % 256, i // 256 % 256, i % 256)
+for g in range(n // per):
+    groups.append("group%d" % g)
+    out.append("[group%d]" % g)
+    out += ["%s hostname=host%d ufw_private_interface=ens5" % (addr(i), i) for i in range(g * per, (g + 1) * per)]
+    out.append("[group%d:vars]\nrole=r%d\n" % (g, g % 7))
+out += ["[alias%d]\n%s\n" % (i, addr(i)) for i in range(0, n, 10)]
+for k in range(0, len(groups), 10):
+    out.append("[tier%d:children]" % (k // 10))
+    out += groups[k:k + 10]
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+echo "== inventory of 40000 hosts ($(grep -c '^\[' "$BIGINV") sections, $(wc -c < "$BIGINV") bytes): drconsole inventory"
+if command -v hyperfine >/dev/null 2>&1; then
+	hyperfine -N -w 1 -r 5 "$D inventory $BIGINV" 2>&1 | grep -E 'Time|±|Benchmark'
+else
+	s=$(date +%s%N); for _ in 1 2 3; do "$D" inventory "$BIGINV" >/dev/null; done; e=$(date +%s%N)
+	echo "  $D inventory: $(( (e - s) / 3000000 )) ms per run (mean of 3)"
+fi
+
 # ---- SSH: host checks over the lab's sshd hosts (needs root for the lab) ----
 ssh_bench() {
 	local lab=tests/lab/lab.sh L=$PWD/build/lab S=$PWD/build/lab/sshbench started=0 t0 ms

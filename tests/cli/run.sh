@@ -169,6 +169,33 @@ EOF
 check "dry-run shows become's sudo wrapper" 0 "^  sends on 10\.2\.0\.20 \(10\.2\.0\.20\): sudo -n /bin/sh -c 'pg_ctlcluster 14 main promote'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
 check "dry-run shows become's wrapper of the verify command" 0 "^  verify sends on 10\.2\.0\.20 \(10\.2\.0\.20\): sudo -n /bin/sh -c 'test -f /tmp/promoted'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
 check "dry-run shows become -u with the command quoted" 0 "^  sends on 10\.2\.0\.10 \(10\.2\.0\.10\): sudo -n -u postgres -- /bin/sh -c 'echo \"it'\\\\''s me\"'$" "$D" -c "$v/drconsole.yml" run "$v/become.yml" --dry-run
+v=$(variant bucket); printf 'postgres_snapshot_bucket: "evil.example:9000/x"\ncouchdb_snapshot_bucket: ../b\n' >> "$v/envs/production/public.yml"
+check "lint: a bucket name with host:port/" 2 "production/public.yml:20:27: error: S3 bucket 'evil.example:9000/x' of the postgres backups is not a valid bucket name" "$D" -c "$v/drconsole.yml" lint
+check "lint: a bucket name with ../" 2 "production/public.yml:21:26: error: S3 bucket '../b' of the couch backups is not a valid bucket name \(only lowercase" "$D" -c "$v/drconsole.yml" lint
+# Local inputs: only regular files within the cap of their kind, read without blocking
+# (every command under timeout: a FIFO used to hang the open, /dev/zero to eat memory).
+v=$(variant fifo); rm "$v/envs/production/public.yml"; mkfifo "$v/envs/production/public.yml"
+check "a FIFO as an env file is refused without blocking" 2 "production/public.yml: error: cannot read: a FIFO \(named pipe\), not a regular file" timeout 10 "$D" -c "$v/drconsole.yml" lint
+mkfifo "$tmp/fifo.yml"
+check "a FIFO as the configuration" 2 "fifo.yml: error: cannot read: a FIFO" timeout 10 "$D" -c "$tmp/fifo.yml" lint
+check "a FIFO as an inventory" 2 "fifo.yml: error: cannot read: a FIFO" timeout 10 "$D" inventory "$tmp/fifo.yml"
+v=$(variant fiforb); printf 'runbooks: [%s]\n' "$tmp/fifo.yml" >> "$v/drconsole.yml"
+check "a FIFO as a runbook" 2 "fifo.yml: error: cannot read: a FIFO" timeout 10 "$D" -c "$v/drconsole.yml" lint
+v=$(variant fifokh); rm "$v/envs/backup-production/known_hosts"; mkfifo "$v/envs/backup-production/known_hosts"
+check "a FIFO as known_hosts does not block" 2 "is not in .*known_hosts" timeout 10 "$D" -c "$v/drconsole.yml" lint
+v=$(variant zero); rm "$v/envs/production/inventory.ini"; ln -s /dev/zero "$v/envs/production/inventory.ini"
+check "a symlink to /dev/zero as the inventory" 2 "production/inventory.ini: error: cannot read: a character device, not a regular file" timeout 10 "$D" -c "$v/drconsole.yml" lint
+v=$(variant dir); rm "$v/envs/production/proxy.yml"; mkdir "$v/envs/production/proxy.yml"
+check "a directory as an env file" 2 "production/proxy.yml: error: cannot read: a directory, not a regular file" timeout 10 "$D" -c "$v/drconsole.yml" lint
+v=$(variant bigyml); head -c 5000000 /dev/zero | tr '\0' '#' >> "$v/envs/production/public.yml"
+check "an env YAML file over its 4 MiB cap" 2 "production/public.yml: error: cannot read: [0-9]+ bytes, over the 4 MiB limit for environment YAML files" timeout 10 "$D" -c "$v/drconsole.yml" lint
+v=$(variant biginv); head -c 17000000 /dev/zero | tr '\0' '#' >> "$v/envs/production/inventory.ini"
+check "an inventory over its 16 MiB cap" 2 "production/inventory.ini: error: cannot read: [0-9]+ bytes, over the 16 MiB limit for inventories" timeout 10 "$D" -c "$v/drconsole.yml" lint
+head -c 2000000 /dev/zero | tr '\0' '#' > "$tmp/big.yml"
+check "a configuration over its 1 MiB cap" 2 "big.yml: error: cannot read: 2000000 bytes, over the 1 MiB limit for drconsole configuration files" timeout 10 "$D" -c "$tmp/big.yml" lint
+# 100k levels: refused where the 129th level opens (a correctness bound, not a benchmark)
+v=$(variant deep); python3 -c 'print("deep: " + "[" * 100000 + "]" * 100000)' >> "$v/envs/production/proxy.yml"
+check "100k-deep YAML refused at the depth limit within 5 s" 2 "production/proxy.yml:3:134: error: document nested too deeply \(over 128 levels\)" timeout 5 "$D" -c "$v/drconsole.yml" lint
 check "inventory command prints ansible's shape" 0 '"_meta"' "$D" inventory "$FIX/envs/production/inventory.ini"
 
 # ---- the read-only pin fails closed. $DRCONSOLE_PIN_CONFIG names one more file

@@ -332,4 +332,27 @@ assert "?versions&prefix=postgres_" in o["message"], o' 2>"$T/err" && ! grep -qF
 else
 	ko "wrong secret" "$(cat "$T/err"; echo "$o")"
 fi
+
+# ---- bucket names: an invalid one is refused before any request ------------------------
+# Every request that reaches the fixture server is logged; none may arrive. The first
+# case sent a signed request to the fixture server (another host) before names were checked.
+nbad=0
+for spec in "virtual|$S3HOSTPORT|$FIX_ADDR:$FIX_PORT/$BUCKET?" "path|$FIX_ADDR:$FIX_PORT|../$BUCKET" \
+	    "path|$FIX_ADDR:$FIX_PORT|$BUCKET?versions=" "path|$FIX_ADDR:$FIX_PORT|$BUCKET#x" \
+	    "path|$FIX_ADDR:$FIX_PORT|$BUCKET%2f" "path|$FIX_ADDR:$FIX_PORT|b$(printf '\303\274')cket"; do
+	style=${spec%%|*}; rest=${spec#*|}; ep=${rest%%|*}; bad=${rest#*|}
+	nbad=$((nbad + 1))
+	env=$(envcopy "badbucket$nbad" "s|^aws_endpoint:.*|aws_endpoint: http://$ep|; s|^postgres_snapshot_bucket:.*|postgres_snapshot_bucket: \"$bad\"|")
+	mkcfg "$LAB_DIR/s3t-badbucket.yml" "path_style: $([ "$style" = path ] && echo true || echo false)" "$env"
+	: > "$T/fixture.log"
+	o=$(obs "$LAB_DIR/s3t-badbucket.yml" primary/s3/postgres/daily)
+	if check "$o" '
+assert o["status"] == "unknown" and o["state"] == "error", o
+assert "is not a valid S3 bucket name" in o["message"] and "not requested" in o["message"], o' 2>"$T/err" &&
+	   [ ! -s "$T/fixture.log" ]; then
+		ok "invalid bucket ($style-style) $(check "$o" 'print(repr(o["fields"]["bucket"]))'): no request sent, the store says $(check "$o" 'print(repr(o["message"]))')"
+	else
+		ko "invalid bucket ($style-style) $bad" "$(cat "$T/err"; echo "$o"; echo "requests:"; cat "$T/fixture.log")"
+	fi
+done
 rm -f "$LAB_DIR"/s3t-*.yml
