@@ -4,6 +4,7 @@
  */
 #include "drconsole/aws_creds.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +12,9 @@
 #include <strings.h>
 
 #include "drconsole/httpget.h"
+#include "drconsole/input.h"
 #include "drconsole/util.h"
 
-#define CREDS_FILE_MAX (1u << 20)
 #define IMDS_RETRY_MS (5 * 60 * 1000)	/* after "not on EC2", ask again this much later */
 
 /* Off EC2 every probe run would wait for the metadata service: remember that it is absent. */
@@ -64,11 +65,9 @@ from_file(struct aws_creds *out, char **error)
 {
 	const char *profile = getenv("AWS_PROFILE"), *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
 	const char *home = getenv("HOME");
-	char *file, *line = NULL, *unsupported = NULL;
-	size_t cap = 0, total = 0;
+	char *file, *text, *why = NULL, *unsupported = NULL;
+	size_t len = 0;
 	bool in = false;
-	ssize_t n;
-	FILE *fp;
 
 	if (!set(profile))
 		profile = "default";
@@ -78,12 +77,21 @@ from_file(struct aws_creds *out, char **error)
 		file = xasprintf("%s/.aws/credentials", home);
 	else
 		return 0;
-	fp = fopen(file, "re");
-	if (fp == NULL) {
+	text = input_read(file, INPUT_OTHER, &len, &why);
+	if (text == NULL) {
+		int e = errno;
+
+		if (e == ENOENT) {
+			free(file);
+			return 0;
+		}
+		*error = xasprintf("%s: cannot read: %s", file, why != NULL ? why : strerror(e));
+		free(why);
 		free(file);
-		return 0;
+		return -1;
 	}
-	while ((n = getline(&line, &cap, fp)) > 0 && (total += (size_t)n) <= CREDS_FILE_MAX) {
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *eq, *key, *val;
 
 		if (line[0] == '[') {
@@ -117,17 +125,13 @@ from_file(struct aws_creds *out, char **error)
 			free(unsupported);
 			unsupported = xstrdup(key);
 		}
+		if (val != NULL)
+			memset(val, 0, strlen(val));
 		free(key);
 		free(val);
 	}
-	free(line);
-	fclose(fp);
-	if (total > CREDS_FILE_MAX) {
-		*error = xasprintf("%s: larger than %u bytes", file, CREDS_FILE_MAX);
-		free(file);
-		free(unsupported);
-		return -1;
-	}
+	memset(text, 0, len);
+	free(text);
 	if (set(out->access_key) && set(out->secret_key)) {
 		out->source = xasprintf("profile %s (%s)", profile, file);
 		free(file);
