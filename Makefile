@@ -17,11 +17,11 @@ BINDIR   := $(PREFIX)/bin
 MANDIR   := $(PREFIX)/share/man/man1
 DATADIR  := $(PREFIX)/share/drconsole
 
-PKGS     := ncursesw libcurl yaml-0.1 libpq libssh2 jansson libxml-2.0
+PKGS     := ncursesw libcurl yaml-0.1 libpq libssh2 jansson libxml-2.0 libcrypto
 
 # Debian packages: to build; to run the test suite and the lab.
 DEB_BUILD := gcc make pkg-config libncurses-dev libcurl4-openssl-dev libyaml-dev \
-             libpq-dev libssh2-1-dev libjansson-dev libxml2-dev libcmocka-dev
+             libpq-dev libssh2-1-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
 DEB_TEST  := $(DEB_BUILD) tmux postgresql postgresql-contrib openssh-server \
              openssh-client ansible procps iproute2 python3 curl \
              clang libclang-rt-14-dev

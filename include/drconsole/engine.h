@@ -48,7 +48,9 @@ struct engine {
 	struct step_status *steps;	/* rb->n_steps */
 	bool started;			/* run_start seen */
 	bool finished;			/* run_end seen */
-	bool overridden;		/* a no-go preflight was overridden */
+	bool overridden;		/* the last preflight's no-go was overridden */
+	bool preflight_seen;		/* a preflight result is journaled */
+	int preflight_nogo;		/* failed checks of the last preflight */
 	long long run_started_ms;
 	long long service_restored_ms;	/* 0 until a restores_service step is done */
 	char *mode;			/* "live", "drill", "dry-run" */

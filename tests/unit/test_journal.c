@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "drconsole/audit.h"
+#include "drconsole/digest.h"
 #include "drconsole/journal.h"
 #include "drconsole/util.h"
 
@@ -236,6 +237,19 @@ test_failed_write_leaves_no_fragment(void **state)
 	free(path);
 }
 
+/* FIPS 180-2 test vectors */
+static void
+test_sha256(void **state)
+{
+	char hex[DIGEST_SHA256_HEX_LEN + 1];
+
+	(void)state;
+	digest_sha256_hex("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	digest_sha256_hex("", 0, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 int
 main(void)
 {
@@ -246,6 +260,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_write_leaves_no_fragment, setup, teardown),
+		cmocka_unit_test(test_sha256),
 	};
 
 	return cmocka_run_group_tests_name("journal", tests, NULL, NULL);
