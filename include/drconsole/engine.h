@@ -61,7 +61,8 @@ void engine_free(struct engine *e);
 /*
  * Apply one journal event (an object with "event", "step", ...). Unknown
  * events and unknown step ids are ignored (a newer journal format, or a
- * runbook edited since: the caller checks runbook_hash separately).
+ * runbook edited since: a resume and a report use the copy of the runbook
+ * the journal keeps, see history_runbook).
  */
 void engine_apply(struct engine *e, const json_t *ev);
 /* Apply a whole journal, then mark every still-running step INTERRUPTED. */

@@ -1402,8 +1402,7 @@ drive(struct run *r)
 	if (!resumed) {
 		json_t *ev = engine_ev_run_start(r->rb, run_mode_name(r->p->mode), r->user);
 		const char *sc = getenv("SSH_CLIENT");
-
-		json_t *text = json_stringn(r->rb_text, r->rb_len);
+		json_t *text = json_stringn(r->rb_text, r->rb_len);	/* the copy a resume and a report use */
 
 		if (text == NULL) {
 			json_decref(ev);
