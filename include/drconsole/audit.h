@@ -2,7 +2,9 @@
  * audit.h: the audit log, STATE_DIR/audit.log, JSON lines appended and
  * fsync'd: who (user, SSH_CLIENT), when, run, step, host, command, exit
  * status, duration and confirmations. Commands are logged as rendered;
- * secrets never appear in them (they travel on stdin).
+ * secrets never appear in them (they travel on stdin). The file is created
+ * 0600 and never opened through a symlink; a record that cannot be written
+ * stops the run (run.h), as a journal write does.
  */
 #ifndef DRCONSOLE_AUDIT_H
 #define DRCONSOLE_AUDIT_H

@@ -48,7 +48,9 @@ struct engine {
 	struct step_status *steps;	/* rb->n_steps */
 	bool started;			/* run_start seen */
 	bool finished;			/* run_end seen */
-	bool overridden;		/* a no-go preflight was overridden */
+	bool overridden;		/* the last preflight's no-go was overridden */
+	bool preflight_seen;		/* a preflight result is journaled */
+	int preflight_nogo;		/* failed checks of the last preflight */
 	long long run_started_ms;
 	long long service_restored_ms;	/* 0 until a restores_service step is done */
 	char *mode;			/* "live", "drill", "dry-run" */
@@ -59,7 +61,8 @@ void engine_free(struct engine *e);
 /*
  * Apply one journal event (an object with "event", "step", ...). Unknown
  * events and unknown step ids are ignored (a newer journal format, or a
- * runbook edited since: the caller checks runbook_hash separately).
+ * runbook edited since: a resume and a report use the copy of the runbook
+ * the journal keeps, see history_runbook).
  */
 void engine_apply(struct engine *e, const json_t *ev);
 /* Apply a whole journal, then mark every still-running step INTERRUPTED. */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "drconsole/journal.h"
 #include "drconsole/report.h"
 
 struct run_info {
@@ -22,6 +23,16 @@ struct run_info {
 	char *error;		/* the journal could not be read (then the rest is "?") */
 	long long started_ms;	/* 0 unknown */
 };
+
+/*
+ * The runbook a journaled run ran: the copy of the file its run_start keeps
+ * (runbook_text, checked against runbook_sha256), so a report or a resume
+ * does not follow later edits or a deleted file; for journals that keep no
+ * copy, the file run_start names. NULL with the reason in dl. *from_copy
+ * (may be NULL) says which.
+ */
+struct runbook *history_runbook(const struct journal_read *jr, struct diag_list *dl,
+				bool *from_copy);
 
 /* Every run under state_dir/runs, oldest id first; *n set. NULL when none. */
 struct run_info *history_list(const char *state_dir, size_t *n);

@@ -3,8 +3,10 @@
  * lines, each appended with a single write(2) and fsync'd before the action
  * it announces is taken, so after a crash, kill -9 or a dropped terminal the
  * journal says exactly what was started and what was finished. A torn last
- * line (the process died inside write) is reported and ignored: the action
- * it announced was never started.
+ * line (the process died inside write) is reported and ignored by readers:
+ * the action it announced was never started. journal_open cuts it off
+ * before appending and journals a "torn_line_removed" event (offset, bytes).
+ * Journal files are created 0600 and never opened through a symlink.
  */
 #ifndef DRCONSOLE_JOURNAL_H
 #define DRCONSOLE_JOURNAL_H
@@ -16,7 +18,10 @@ struct journal;
 
 /* Create runs_dir (mode 0700) if needed and a new journal file in it, exclusively. */
 struct journal *journal_create(const char *runs_dir, const char *run_id, char **err);
-/* Open an existing journal to append to it (resuming a run). */
+/*
+ * Open an existing journal to append to it (resuming a run). A torn last
+ * line is truncated and the cut journaled before this returns.
+ */
 struct journal *journal_open(const char *path, char **err);
 const char *journal_path(const struct journal *j);
 /*
@@ -25,6 +30,12 @@ const char *journal_path(const struct journal *j);
  */
 int journal_append(struct journal *j, json_t *ev, char **err);
 void journal_close(struct journal *j);
+/*
+ * Append one whole line (newline included) to fd and fsync it. A write that
+ * fails part-way (ENOSPC, EFBIG) is cut back off so no fragment stays for
+ * the next line to be glued to. Used by the audit log too. 0 on success.
+ */
+int journal_write_line(int fd, const char *line, size_t len, const char *what, char **err);
 
 struct journal_read {
 	json_t **events;	/* each an object with at least "event" */

@@ -108,6 +108,9 @@ const char *rb_model_name(enum rb_model m);
 
 /* Load and validate; NULL when the file cannot be parsed at all. Errors go to dl. */
 struct runbook *runbook_load(const char *path, struct diag_list *dl);
+/* The same from the file's text (a run's copy of it); path names it. */
+struct runbook *runbook_load_buffer(const char *path, const char *text, size_t len,
+				    struct diag_list *dl);
 void runbook_free(struct runbook *rb);
 /* A runbook variable's template, or NULL. */
 const char *runbook_var(const struct runbook *rb, const char *name);

@@ -1,18 +1,79 @@
 /*
  * cmd_report.c: `drconsole report RUN [-o FILE]`: the Markdown report of a
- * run (report.h), from its journal alone. RUN is a run id (as `drconsole
- * runs` lists it) or a journal path.
+ * run (report.h), from its journal alone (with the copy of the runbook the
+ * journal keeps). RUN is a run id (as `drconsole runs` lists it) or a
+ * journal path. FILE is replaced atomically: the report is written to a
+ * temporary file beside it, fsync'd, then renamed over it, so a crash or a
+ * full disk leaves the old file or the whole new one, never a part.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "drconsole/app.h"
+#include "drconsole/history.h"
 #include "drconsole/journal.h"
 #include "drconsole/report.h"
 #include "drconsole/runbook.h"
 #include "drconsole/util.h"
+
+/* Write the report to path through a temporary file and rename(2). 0 or -1 (message printed). */
+static int
+write_atomic(const char *path, const struct report_input *in)
+{
+	const char *slash = strrchr(path, '/');
+	char *tmp = slash != NULL ? xasprintf("%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1)
+		    : xasprintf(".%s.XXXXXX", path);
+	mode_t um = umask(0);
+	FILE *fp = NULL;
+	int fd, rc = -1;
+
+	umask(um);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "drconsole: report: mkstemp(%s): %s\n", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (fchmod(fd, 0666 & ~um) != 0 || (fp = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "drconsole: report: %s: %s\n", tmp, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	if (report_write(fp, in) != 0 || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
+		fprintf(stderr, "drconsole: report: write(%s): %s\n", tmp, strerror(errno));
+		fclose(fp);
+		goto out;
+	}
+	if (fclose(fp) != 0) {
+		fprintf(stderr, "drconsole: report: close(%s): %s\n", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		fprintf(stderr, "drconsole: report: rename(%s, %s): %s\n", tmp, path, strerror(errno));
+		goto out;
+	}
+	{
+		char *dir = slash != NULL ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+		int dfd = open(*dir != '\0' ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(dir);
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
 
 static int
 cmd_report_run(const struct cli_options *opts, int argc, char **argv)
@@ -23,8 +84,6 @@ cmd_report_run(const struct cli_options *opts, int argc, char **argv)
 	struct report_input in;
 	struct runbook *rb = NULL;
 	char *path, *err = NULL, *id;
-	const char *rb_path = NULL;
-	FILE *fp = stdout;
 	int rc = EXIT_OK;
 
 	if (argc != 2) {
@@ -51,18 +110,9 @@ cmd_report_run(const struct cli_options *opts, int argc, char **argv)
 		app_free(&app);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < jr.n && rb_path == NULL; i++)
-		if (str_eq(json_string_value(json_object_get(jr.events[i], "event")), "run_start"))
-			rb_path = json_string_value(json_object_get(jr.events[i], "runbook"));
-	if (rb_path == NULL || (rb = runbook_load(rb_path, &dl)) == NULL) {
-		fprintf(stderr, "drconsole: report: cannot load the run's runbook %s\n",
-			rb_path != NULL ? rb_path : "(none recorded)");
+	if ((rb = history_runbook(&jr, &dl, NULL)) == NULL) {
+		fprintf(stderr, "drconsole: report: cannot load the run's runbook\n");
 		diag_print(&dl, stderr);
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
-	if (opts->output != NULL && (fp = fopen(opts->output, "w")) == NULL) {
-		perror(opts->output);
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -79,12 +129,8 @@ cmd_report_run(const struct cli_options *opts, int argc, char **argv)
 	in.run_id = id;
 	in.rpo_objective_s = (double)app.cfg.rpo_ms / 1000.0;
 	in.rto_objective_s = (double)app.cfg.rto_ms / 1000.0;
-	if (report_write(fp, &in) != 0)
+	if (opts->output != NULL ? write_atomic(opts->output, &in) != 0 : report_write(stdout, &in) != 0)
 		rc = EXIT_RUNTIME;
-	if (fp != stdout && fclose(fp) != 0) {
-		perror(opts->output);
-		rc = EXIT_RUNTIME;
-	}
 	free(id);
 out:
 	diag_list_free(&dl);

@@ -1,7 +1,9 @@
 /*
  * audit.c: append-only JSON lines, one write + fsync per record. Uses the
- * same line writer discipline as the journal; kept separate because it
- * spans runs and is what a post-incident review reads.
+ * journal's line writer (a failed write leaves no fragment); kept separate
+ * because it spans runs and is what a post-incident review reads. Opened
+ * with O_NOFOLLOW and mode 0600: a symlink planted at audit.log is refused,
+ * never followed.
  */
 #include "drconsole/audit.h"
 
@@ -14,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drconsole/journal.h"
 #include "drconsole/util.h"
 
 struct audit {
@@ -37,6 +40,7 @@ struct audit *
 audit_open(const char *state_dir, char **err)
 {
 	struct audit *a;
+	struct stat st;
 	char *path;
 	int fd;
 
@@ -45,9 +49,15 @@ audit_open(const char *state_dir, char **err)
 		return NULL;
 	}
 	path = xasprintf("%s/audit.log", state_dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		*err = xasprintf("open(%s): %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*err = xasprintf("open(%s): not a regular file", path);
+		close(fd);
 		free(path);
 		return NULL;
 	}
@@ -83,7 +93,7 @@ audit_write(struct audit *a, json_t *ev, char **err)
 	len = strlen(line);
 	line = xrealloc(line, len + 2);
 	line[len++] = '\n';
-	rc = write_all_fsync(a->fd, line, len, a->path, err);
+	rc = journal_write_line(a->fd, line, len, a->path, err);
 	free(line);
 	return rc;
 }

@@ -82,6 +82,11 @@ engine_apply(struct engine *e, const json_t *ev)
 		e->finished = true;
 	} else if (strcmp(event, "override") == 0) {
 		e->overridden = true;
+	} else if (strcmp(event, "preflight") == 0) {
+		/* an override answers the preflight before it, not a later one */
+		e->preflight_seen = true;
+		e->preflight_nogo = (int)ev_int(ev, "nogo", 1);
+		e->overridden = false;
 	} else if (s == NULL) {
 		return;
 	} else if (strcmp(event, "step_start") == 0) {

@@ -9,9 +9,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drconsole/digest.h"
 #include "drconsole/journal.h"
 #include "drconsole/runbook.h"
 #include "drconsole/util.h"
+
+struct runbook *
+history_runbook(const struct journal_read *jr, struct diag_list *dl, bool *from_copy)
+{
+	const json_t *rs = NULL, *text;
+	const char *path, *sum;
+	char hex[DIGEST_SHA256_HEX_LEN + 1];
+
+	if (from_copy != NULL)
+		*from_copy = false;
+	for (size_t i = 0; i < jr->n && rs == NULL; i++)
+		if (str_eq(json_string_value(json_object_get(jr->events[i], "event")), "run_start"))
+			rs = jr->events[i];
+	path = rs != NULL ? json_string_value(json_object_get(rs, "runbook")) : NULL;
+	if (path == NULL || *path == '\0') {
+		diag_error(dl, "journal", 0, 0, "no runbook recorded (no run_start event)");
+		return NULL;
+	}
+	text = json_object_get(rs, "runbook_text");
+	sum = json_string_value(json_object_get(rs, "runbook_sha256"));
+	if (!json_is_string(text) && sum == NULL)
+		return runbook_load(path, dl);
+	if (!json_is_string(text) || sum == NULL) {
+		diag_error(dl, path, 0, 0, "the journal's copy of the runbook is incomplete");
+		return NULL;
+	}
+	digest_sha256_hex(json_string_value(text), json_string_length(text), hex);
+	if (strcmp(hex, sum) != 0) {
+		diag_error(dl, path, 0, 0, "the journal's copy of the runbook does not match its "
+			   "sha256 %s", sum);
+		return NULL;
+	}
+	if (from_copy != NULL)
+		*from_copy = true;
+	return runbook_load_buffer(path, json_string_value(text), json_string_length(text), dl);
+}
 
 static int
 cmp_id(const void *a, const void *b)
@@ -121,9 +158,8 @@ history_last_drill(const char *state_dir, double rpo_objective_s, double rto_obj
 		if (runs[i].outcome != NULL && str_eq(runs[i].mode, "drill") &&
 		    (best == NULL || runs[i].started_ms > best->started_ms))
 			best = &runs[i];
-	if (best != NULL && *best->runbook != '\0' &&
-	    (rb = runbook_load(best->runbook, &dl)) != NULL) {
-		if (journal_read(best->path, &jr, &err) == 0) {
+	if (best != NULL && journal_read(best->path, &jr, &err) == 0) {
+		if ((rb = history_runbook(&jr, &dl, NULL)) != NULL) {
 			struct report_input in = {
 				.rb = rb, .journal = &jr, .run_id = best->id,
 				.rpo_objective_s = rpo_objective_s, .rto_objective_s = rto_objective_s,
@@ -132,12 +168,12 @@ history_last_drill(const char *state_dir, double rpo_objective_s, double rto_obj
 			report_summarise(&in, out);
 			if (run_id != NULL)
 				*run_id = xstrdup(best->id);
-			journal_read_free(&jr);
+			runbook_free(rb);
 			rc = 0;
 		}
-		free(err);
-		runbook_free(rb);
+		journal_read_free(&jr);
 	}
+	free(err);
 	diag_list_free(&dl);
 	history_free(runs, n);
 	return rc;

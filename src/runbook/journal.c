@@ -1,7 +1,11 @@
 /*
  * journal.c: append-only, fsync'd JSON lines. The file is created with
  * O_EXCL and the directory fsync'd so the file itself survives a crash;
- * every append is one write() of a whole line followed by fsync().
+ * every append is one write() of a whole line followed by fsync(). A write
+ * that fails part-way is cut back off, and a torn last line left by a crash
+ * is cut off (and the cut journaled) when the journal is reopened, so the
+ * next event never lands glued to a fragment. Files are opened with
+ * O_NOFOLLOW: a symlink planted in the state directory is refused.
  */
 #include "drconsole/journal.h"
 
@@ -57,6 +61,43 @@ fsync_dir(const char *dir)
 	}
 }
 
+/* A write that failed part-way: cut our fragment off, unless someone appended after it. */
+static void
+cut_back(int fd, size_t written)
+{
+	off_t end = lseek(fd, 0, SEEK_CUR);
+	struct stat st;
+
+	if (end >= (off_t)written && fstat(fd, &st) == 0 && st.st_size == end &&
+	    ftruncate(fd, end - (off_t)written) == 0)
+		fsync(fd);
+}
+
+int
+journal_write_line(int fd, const char *line, size_t len, const char *what, char **err)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, line + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			*err = xasprintf("write(%s): %s", what, w < 0 ? strerror(errno) : "short write");
+			if (off > 0)
+				cut_back(fd, off);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		*err = xasprintf("fsync(%s): %s", what, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct journal *
 journal_create(const char *runs_dir, const char *run_id, char **err)
 {
@@ -67,7 +108,7 @@ journal_create(const char *runs_dir, const char *run_id, char **err)
 	if (mkdir_p(runs_dir, err) != 0)
 		return NULL;
 	path = xasprintf("%s/%s.journal", runs_dir, run_id);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		*err = xasprintf("create(%s): %s", path, strerror(errno));
 		free(path);
@@ -80,21 +121,107 @@ journal_create(const char *runs_dir, const char *run_id, char **err)
 	return j;
 }
 
+/* The whole of a regular file from fd; NULL with *err. */
+static char *
+read_fd_all(int fd, const char *path, size_t *len_out, char **err)
+{
+	struct stat st;
+	size_t cap = 4096, len = 0;
+	char *buf;
+
+	if (fstat(fd, &st) != 0) {
+		*err = xasprintf("fstat(%s): %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*err = xasprintf("open(%s): not a regular file", path);
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+
+		if (len + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		r = pread(fd, buf + len, cap - len - 1, (off_t)len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			*err = xasprintf("read(%s): %s", path, strerror(errno));
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*len_out = len;
+	return buf;
+}
+
+/* Split buf (len bytes, modified) into events. */
+static void
+parse_lines(char *buf, size_t len, struct journal_read *out)
+{
+	size_t cap = 0;
+	char *line, *next;
+
+	for (line = buf; line < buf + len; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(buf + len - line));
+		json_error_t jerr;
+		json_t *ev;
+
+		if (nl == NULL) {	/* no newline: the write never completed */
+			out->torn++;
+			break;
+		}
+		*nl = '\0';
+		next = nl + 1;
+		if (*line == '\0')
+			continue;
+		ev = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+		if (ev == NULL || !json_is_object(ev) ||
+		    !json_is_string(json_object_get(ev, "event"))) {
+			json_decref(ev);
+			out->bad++;
+			continue;
+		}
+		grow_array(&out->events, &cap, out->n + 1, sizeof *out->events);
+		out->events[out->n++] = ev;
+	}
+}
+
 struct journal *
 journal_open(const char *path, char **err)
 {
 	struct journal_read r;
 	struct journal *j;
+	size_t len, keep;
+	char *buf;
 	int fd;
 
-	if (journal_read(path, &r, err) != 0)
-		return NULL;
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		*err = xasprintf("open(%s): %s", path, strerror(errno));
-		journal_read_free(&r);
 		return NULL;
 	}
+	if ((buf = read_fd_all(fd, path, &len, err)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	/* a last line without its newline: the process died inside write() */
+	for (keep = len; keep > 0 && buf[keep - 1] != '\n'; keep--)
+		;
+	if (keep < len && (ftruncate(fd, (off_t)keep) != 0 || fsync(fd) != 0)) {
+		*err = xasprintf("truncate(%s): %s", path, strerror(errno));
+		free(buf);
+		close(fd);
+		return NULL;
+	}
+	memset(&r, 0, sizeof r);
+	parse_lines(buf, keep, &r);
+	free(buf);
 	j = xcalloc(1, sizeof *j);
 	j->fd = fd;
 	j->path = xstrdup(path);
@@ -105,6 +232,13 @@ journal_open(const char *path, char **err)
 			j->seq = json_integer_value(s);
 	}
 	journal_read_free(&r);
+	if (keep < len &&
+	    journal_append(j, json_pack("{s:s,s:I,s:I}", "event", "torn_line_removed",
+					"offset", (json_int_t)keep, "bytes", (json_int_t)(len - keep)),
+			   err) != 0) {
+		journal_close(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -133,7 +267,7 @@ journal_append(struct journal *j, json_t *ev, char **err)
 	line = xrealloc(line, len + 2);
 	line[len++] = '\n';
 	line[len] = '\0';
-	rc = write_all_fsync(j->fd, line, len, j->path, err);
+	rc = journal_write_line(j->fd, line, len, j->path, err);
 	free(line);
 	return rc;
 }
@@ -151,37 +285,15 @@ journal_close(struct journal *j)
 int
 journal_read(const char *path, struct journal_read *out, char **err)
 {
-	size_t len, cap = 0;
-	char *buf = file_read_all(path, &len), *line, *next;
+	size_t len;
+	char *buf = file_read_all(path, &len);
 
 	memset(out, 0, sizeof *out);
 	if (buf == NULL) {
 		*err = xasprintf("read(%s): %s", path, strerror(errno));
 		return -1;
 	}
-	for (line = buf; line < buf + len; line = next) {
-		char *nl = memchr(line, '\n', (size_t)(buf + len - line));
-		json_error_t jerr;
-		json_t *ev;
-
-		if (nl == NULL) {	/* no newline: the write never completed */
-			out->torn++;
-			break;
-		}
-		*nl = '\0';
-		next = nl + 1;
-		if (*line == '\0')
-			continue;
-		ev = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
-		if (ev == NULL || !json_is_object(ev) ||
-		    !json_is_string(json_object_get(ev, "event"))) {
-			json_decref(ev);
-			out->bad++;
-			continue;
-		}
-		grow_array(&out->events, &cap, out->n + 1, sizeof *out->events);
-		out->events[out->n++] = ev;
-	}
+	parse_lines(buf, len, out);
 	free(buf);
 	return 0;
 }

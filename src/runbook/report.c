@@ -120,8 +120,18 @@ report_write(FILE *fp, const struct report_input *in)
 	fmt_time(t1, sizeof t1, sum.started_ms);
 	fprintf(fp, "- Run: `%s`, mode %s\n", in->run_id != NULL ? in->run_id : "?",
 		e.mode != NULL ? e.mode : "?");
-	fprintf(fp, "- Runbook: `%s` (%s)\n", in->rb->path != NULL ? in->rb->path : "?",
+	fprintf(fp, "- Runbook: `%s` (%s)", in->rb->path != NULL ? in->rb->path : "?",
 		rb_model_name(in->rb->model));
+	for (size_t i = 0; i < in->journal->n; i++) {
+		const json_t *ev = in->journal->events[i];
+
+		if (strcmp(ev_str(ev, "event"), "run_start") == 0) {
+			if (*ev_str(ev, "runbook_sha256") != '\0')
+				fprintf(fp, ", sha256 `%.16s`, as run", ev_str(ev, "runbook_sha256"));
+			break;
+		}
+	}
+	fputc('\n', fp);
 	fprintf(fp, "- Started: %s\n", t1);
 	fprintf(fp, "- Steps: %d done, %d skipped, %d failed, %d interrupted, of %d\n",
 		sum.steps_done, sum.steps_skipped, sum.steps_failed,
@@ -129,6 +139,14 @@ report_write(FILE *fp, const struct report_input *in)
 	if (in->journal->torn > 0 || in->journal->bad > 0)
 		fprintf(fp, "- Journal: %zu incomplete and %zu unreadable line(s) ignored\n",
 			in->journal->torn, in->journal->bad);
+	for (size_t i = 0; i < in->journal->n; i++) {
+		const json_t *ev = in->journal->events[i];
+
+		if (strcmp(ev_str(ev, "event"), "torn_line_removed") == 0)
+			fprintf(fp, "- Journal: an incomplete last line (%lld bytes, never acted on) "
+				"was cut off when the journal was reopened\n",
+				(long long)json_integer_value(json_object_get(ev, "bytes")));
+	}
 	fprintf(fp, "\n## Objectives\n\n| | achieved | objective | |\n|---|---|---|---|\n");
 	fmt_dur(d1, sizeof d1, sum.rto_s);
 	fmt_dur(d2, sizeof d2, in->rto_objective_s > 0 ? in->rto_objective_s : -1);

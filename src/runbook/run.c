@@ -22,8 +22,10 @@
 #include <unistd.h>
 
 #include "drconsole/audit.h"
+#include "drconsole/digest.h"
 #include "drconsole/duration.h"
 #include "drconsole/engine.h"
+#include "drconsole/history.h"
 #include "drconsole/journal.h"
 #include "drconsole/lock.h"
 #include "drconsole/log.h"
@@ -61,8 +63,13 @@ struct run {
 	struct ssh_pool *lock_pool;	/* the lock's own sessions: the keeper must not wait for a step */
 	struct executor *lock_ex;
 	bool journal_failed;
+	char *audit_failed;		/* why the audit log failed; the run stops */
+	bool audit_failed_journaled;
 	int current;			/* step being worked on, -1 none */
 	char **titles;			/* rendered step titles (rb->n_steps) */
+	char *rb_text;			/* the runbook file as read (journaled in run_start) */
+	size_t rb_len;
+	char rb_sha256[DIGEST_SHA256_HEX_LEN + 1];
 };
 
 /* Tell the UI the state changed (run_ui.progress). */
@@ -183,9 +190,31 @@ alog(struct run *r, json_t *ev)
 	json_object_set_new(ev, "run", json_string(r->run_id));
 	json_object_set_new(ev, "mode", json_string(run_mode_name(r->p->mode)));
 	if (audit_write(r->audit, ev, &err) != 0) {
-		say(r, "audit log: %s", err != NULL ? err : "write failed");
-		free(err);
+		if (r->audit_failed == NULL) {
+			say(r, "audit log: %s: stopping (nothing more will run)",
+			    err != NULL ? err : "write failed");
+			r->audit_failed = err != NULL ? err : xstrdup("write failed");
+		} else {
+			free(err);
+		}
 	}
+}
+
+/*
+ * A failed audit write stops the run as a failed journal write does: the
+ * journal records why (the run stays open, so it can be resumed once the
+ * state filesystem has room), then nothing more is started.
+ */
+static bool
+audit_ok(struct run *r)
+{
+	if (r->audit_failed == NULL)
+		return true;
+	if (r->j != NULL && !r->journal_failed && !r->audit_failed_journaled) {
+		r->audit_failed_journaled = true;
+		jlog(r, json_pack("{s:s,s:s}", "event", "audit_failed", "error", r->audit_failed));
+	}
+	return false;
 }
 
 /* ---- executors ---- */
@@ -710,8 +739,9 @@ preflight(struct run *r)
 		}
 		free(msg);
 	}
-	jlog(r, json_pack("{s:s,s:i,s:i}", "event", "preflight", "evaluated", (int)evaluated_n,
-			  "nogo", (int)nogo));
+	if (!jlog(r, json_pack("{s:s,s:i,s:i}", "event", "preflight", "evaluated", (int)evaluated_n,
+			       "nogo", (int)nogo)))
+		return false;
 	if (nogo == 0) {
 		say(r, "%sPreflight: GO", r->label);
 		return true;
@@ -729,7 +759,29 @@ preflight(struct run *r)
 		return false;
 	}
 	alog(r, json_pack("{s:s,s:s}", "event", "override", "what", "preflight no-go"));
+	if (!audit_ok(r))
+		return false;
 	return jlog(r, engine_ev_override(r->user, "preflight no-go"));
+}
+
+/*
+ * The preflight of a resumed run: the journaled result stands when it was GO
+ * or an overridden NO-GO; when the run stopped before the board finished, or
+ * at its override prompt, the board runs again and a NO-GO needs 'override'
+ * as in a new run. true = go on.
+ */
+static bool
+resume_preflight(struct run *r)
+{
+	if (r->eng.preflight_seen && (r->eng.preflight_nogo == 0 || r->eng.overridden)) {
+		say(r, "%sPreflight: %s (journaled when the run started)", r->label,
+		    r->eng.preflight_nogo == 0 ? "GO" : "NO-GO, overridden");
+		return true;
+	}
+	say(r, "%s", r->eng.preflight_seen ?
+	    "The run's preflight was NO-GO and was not overridden: preflight again." :
+	    "The run stopped before its preflight was complete: preflight again.");
+	return preflight(r);
 }
 
 /* An interrupted or failed step: the operator decides. false = stop. */
@@ -760,6 +812,8 @@ decide(struct run *r, int i)
 	}
 	alog(r, json_pack("{s:s,s:s,s:s}", "event", "decision", "step", st->id, "decision",
 			  d == DECIDE_RERUN ? "rerun" : d == DECIDE_MARK_DONE ? "mark_done" : "skip"));
+	if (!audit_ok(r))
+		return false;
 	return jlog(r, engine_ev_decision(st, d, r->user));
 }
 
@@ -885,15 +939,25 @@ do_step(struct run *r, int i)
 	alog(r, json_pack("{s:s,s:s,s:s,s:b,s:b}", "event", "confirm", "step", st->id,
 			  "kind", st->destructive ? "typed" : "plain", "answer", ok,
 			  "unattended", r->p->yes));
+	if (!audit_ok(r)) {
+		result = STEP_STOP;
+		goto out;
+	}
 	if (!ok) {
 		say(r, "%sNot confirmed: stopping before %s. Nothing was run.", r->label, st->id);
 		jlog(r, json_pack("{s:s,s:s,s:s}", "event", "declined", "step", st->id, "user", r->user));
 		result = STEP_STOP;
 		goto out;
 	}
-	if (!jlog(r, engine_ev_step_start(st, r->user, n > 0 ? t[0].host : NULL))) {
-		result = STEP_STOP;
-		goto out;
+	{
+		json_t *ev = engine_ev_step_start(st, r->user, n > 0 ? t[0].host : NULL);
+
+		if (cmd != NULL)	/* what ran, as rendered (a report does not re-render) */
+			json_object_set_new(ev, "command", json_string(cmd));
+		if (!jlog(r, ev)) {
+			result = STEP_STOP;
+			goto out;
+		}
 	}
 	if (rpo_ev != NULL && !jlog(r, rpo_ev)) {
 		rpo_ev = NULL;
@@ -1264,6 +1328,88 @@ lock_still_ours(struct run *r)
 	return false;
 }
 
+/* ---- the runbook a run runs ---- */
+
+/* Render every step title of r->rb into r->titles. */
+static void
+render_titles(struct run *r)
+{
+	r->titles = xcalloc(r->rb->n_steps + 1, sizeof *r->titles);
+	for (size_t i = 0; i < r->rb->n_steps; i++) {
+		char *terr = NULL;
+
+		r->titles[i] = render(r, r->rb->steps[i].title, false, &r->rb->steps[i], &terr);
+		if (r->titles[i] == NULL)
+			r->titles[i] = xstrdup(r->rb->steps[i].title != NULL ? r->rb->steps[i].title
+					       : r->rb->steps[i].id);
+		free(terr);
+	}
+}
+
+/* Run rb instead of r->rb (titles and a fresh engine follow); returns the old one. */
+static struct runbook *
+swap_runbook(struct run *r, struct runbook *rb)
+{
+	struct runbook *old = r->rb;
+
+	str_array_free(r->titles, old->n_steps);
+	engine_free(&r->eng);
+	run_vars_free(&r->vars);
+	r->rb = rb;
+	r->vars.rb = rb;
+	render_titles(r);
+	engine_init(&r->eng, rb);
+	return old;
+}
+
+/*
+ * An earlier run resumes with the runbook it ran, not today's file: when the
+ * file's sha256 differs from the one its journal recorded, the journal's copy
+ * is adopted (and the operator told). *file_rb gets the file's runbook back
+ * (NULL when nothing was swapped). false: the copy cannot be used, stop.
+ */
+static bool
+adopt_journal_copy(struct run *r, const struct journal_read *jr, struct runbook **file_rb)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct runbook *copy;
+	const char *sum = NULL;
+	bool from_copy = false;
+
+	*file_rb = NULL;
+	for (size_t i = 0; i < jr->n && sum == NULL; i++)
+		if (str_eq(json_string_value(json_object_get(jr->events[i], "event")), "run_start"))
+			sum = json_string_value(json_object_get(jr->events[i], "runbook_sha256"));
+	if (sum == NULL) {
+		say(r, "  (this journal keeps no copy of its runbook: the file as it is now is used)");
+		return true;
+	}
+	if (strcmp(sum, r->rb_sha256) == 0)
+		return true;
+	copy = history_runbook(jr, &dl, &from_copy);
+	if (copy != NULL && from_copy && dl.errors == 0)
+		run_lint_runbook(copy, r->cfg, r->p->sites, &dl);
+	if (copy == NULL || !from_copy || dl.errors > 0) {
+		for (size_t i = 0; i < dl.n; i++) {
+			char *m = diag_format(&dl.items[i]);
+
+			say(r, "%s", m);
+			free(m);
+		}
+		say(r, "The runbook changed since this run started and the journal's copy of it "
+		    "cannot be used: not resuming.");
+		runbook_free(copy);
+		diag_list_free(&dl);
+		return false;
+	}
+	diag_list_free(&dl);
+	say(r, "The runbook %s changed since this run started (sha256 %.12s, now %.12s): "
+	    "the run goes on with the copy in its journal, as it was started.", r->rb->path,
+	    sum, r->rb_sha256);
+	*file_rb = swap_runbook(r, copy);
+	return true;
+}
+
 /* ---- the whole run ---- */
 
 static bool
@@ -1326,6 +1472,7 @@ drive(struct run *r)
 	}
 	if (resume_path != NULL && r->p->mode != RUN_DRY) {
 		struct journal_read jr;
+		struct runbook *file_rb = NULL;
 		static const char *const opts[] = {
 			"cancel", "resume it", "abandon it (record it as ended) and start a new run",
 		};
@@ -1335,6 +1482,12 @@ drive(struct run *r)
 		if (journal_read(resume_path, &jr, &err) != 0) {
 			say(r, "%s", err);
 			free(err);
+			free(runs_dir);
+			free(resume_path);
+			return 1;
+		}
+		if (!adopt_journal_copy(r, &jr, &file_rb)) {
+			journal_read_free(&jr);
 			free(runs_dir);
 			free(resume_path);
 			return 1;
@@ -1353,6 +1506,10 @@ drive(struct run *r)
 			c = ask_choose(r, "The earlier run", opts, 3, r->p->yes ? 1 : 0);
 		}
 		journal_read_free(&jr);
+		if (file_rb != NULL && c != 1)	/* a new run (or none) uses the file */
+			runbook_free(swap_runbook(r, file_rb));
+		else
+			runbook_free(file_rb);
 		if (c == 0) {
 			say(r, "Cancelled.");
 			free(runs_dir);
@@ -1399,6 +1556,11 @@ drive(struct run *r)
 		free(resume_path);
 		return 1;
 	}
+	if (!audit_ok(r)) {
+		free(runs_dir);
+		free(resume_path);
+		return finish(r, "stopped", 1);
+	}
 	if (!resumed) {
 		/* two runs of one runbook within a second: suffix the id */
 		char *base = xstrdup(r->run_id);
@@ -1429,19 +1591,36 @@ drive(struct run *r)
 	if (!resumed) {
 		json_t *ev = engine_ev_run_start(r->rb, run_mode_name(r->p->mode), r->user);
 		const char *sc = getenv("SSH_CLIENT");
+		json_t *text = json_stringn(r->rb_text, r->rb_len);	/* the copy a resume and a report use */
 
+		if (text == NULL) {
+			json_decref(ev);
+			say(r, "journal: the runbook is not UTF-8 text: cannot keep a copy of it");
+			return finish(r, "failed", 1);
+		}
 		json_object_set_new(ev, "run_id", json_string(r->run_id));
+		json_object_set_new(ev, "runbook_sha256", json_string(r->rb_sha256));
+		json_object_set_new(ev, "runbook_text", text);
 		if (sc != NULL)
 			json_object_set_new(ev, "ssh_client", json_string(sc));
 		alog(r, json_pack("{s:s,s:s}", "event", "run_start", "runbook", r->rb->path));
 		if (!jlog(r, ev))
 			return finish(r, "failed", 1);
+		if (!audit_ok(r))
+			return finish(r, "stopped", 1);
 		/* a no-go ends the run: resuming must not bypass the board */
 		if (!preflight(r))
-			return finish(r, "no-go", 1);
+			return finish(r, r->journal_failed ? "failed" : r->audit_failed != NULL ?
+				      "stopped" : "no-go", 1);
 	} else {
 		alog(r, json_pack("{s:s,s:s}", "event", "run_resume", "runbook", r->rb->path));
-		jlog(r, json_pack("{s:s,s:s}", "event", "resume", "user", r->user));
+		if (!jlog(r, json_pack("{s:s,s:s}", "event", "resume", "user", r->user)))
+			return finish(r, "failed", 1);
+		if (!audit_ok(r))
+			return finish(r, "stopped", 1);
+		if (!resume_preflight(r))
+			return finish(r, r->journal_failed ? "failed" : r->audit_failed != NULL ?
+				      "stopped" : "no-go", 1);
 	}
 	for (;;) {
 		int i = engine_current(&r->eng);
@@ -1449,6 +1628,10 @@ drive(struct run *r)
 
 		if (i < 0)
 			break;
+		if (r->journal_failed)
+			return finish(r, "failed", 1);
+		if (!audit_ok(r))
+			return finish(r, "stopped", 1);
 		if (r->eng.steps[i].state == STEP_INTERRUPTED || r->eng.steps[i].state == STEP_FAILED) {
 			if (!decide(r, i))
 				return finish(r, "stopped", 1);
@@ -1467,6 +1650,8 @@ drive(struct run *r)
 			__atomic_store_n(r->p->cancel, 0, __ATOMIC_RELAXED);
 		if (r->journal_failed)
 			return finish(r, "failed", 1);
+		if (!audit_ok(r))
+			return finish(r, "stopped", 1);
 		if (sr == STEP_STOP)
 			return finish(r, "stopped", 1);
 		if (sr == STEP_FAILED_RES) {
@@ -1512,10 +1697,13 @@ run_execute(const struct run_params *p)
 		return EXIT_REFUSED_RC;
 	}
 	r.label = p->mode == RUN_DRILL ? "[DRILL] " : p->mode == RUN_DRY ? "[DRY-RUN] " : "";
-	r.rb = runbook_load(p->runbook_path, &dl);
+	/* one read: the bytes parsed are the bytes hashed and journaled */
+	r.rb_text = file_read_all(p->runbook_path, &r.rb_len);
+	r.rb = r.rb_text != NULL ? runbook_load_buffer(p->runbook_path, r.rb_text, r.rb_len, &dl)
+	       : runbook_load(p->runbook_path, &dl);
 	if (r.rb != NULL)
 		run_lint_runbook(r.rb, p->cfg, p->sites, &dl);
-	if (r.rb == NULL || dl.errors > 0) {
+	if (r.rb == NULL || r.rb_text == NULL || dl.errors > 0) {
 		for (size_t i = 0; i < dl.n; i++) {
 			char *m = diag_format(&dl.items[i]);
 
@@ -1525,8 +1713,10 @@ run_execute(const struct run_params *p)
 		say(&r, "the runbook has errors: not running it");
 		diag_list_free(&dl);
 		runbook_free(r.rb);
+		free(r.rb_text);
 		return EXIT_REFUSED_RC;
 	}
+	digest_sha256_hex(r.rb_text, r.rb_len, r.rb_sha256);
 	diag_list_free(&dl);
 	r.user = p->user != NULL ? xstrdup(p->user) : audit_whoami();
 	r.run_id = run_make_id(time_wall_ms(), p->runbook_path);
@@ -1537,16 +1727,7 @@ run_execute(const struct run_params *p)
 	r.vars.mode = run_mode_name(p->mode);
 	engine_init(&r.eng, r.rb);
 	r.current = -1;
-	r.titles = xcalloc(r.rb->n_steps + 1, sizeof *r.titles);
-	for (size_t i = 0; i < r.rb->n_steps; i++) {
-		char *terr = NULL;
-
-		r.titles[i] = render(&r, r.rb->steps[i].title, false, &r.rb->steps[i], &terr);
-		if (r.titles[i] == NULL)
-			r.titles[i] = xstrdup(r.rb->steps[i].title != NULL ? r.rb->steps[i].title
-					      : r.rb->steps[i].id);
-		free(terr);
-	}
+	render_titles(&r);
 	r.audit = audit_open(p->cfg->state_dir, &err);
 	if (r.audit == NULL) {
 		say(&r, "audit log: %s: not running without it", err);
@@ -1578,5 +1759,7 @@ run_execute(const struct run_params *p)
 	runbook_free(r.rb);
 	free(r.run_id);
 	free(r.user);
+	free(r.audit_failed);
+	free(r.rb_text);
 	return rc;
 }

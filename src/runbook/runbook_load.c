@@ -299,11 +299,11 @@ parse_vars(struct loader *ld, struct runbook *rb, const struct ynode *n)
 	}
 }
 
-struct runbook *
-runbook_load(const char *path, struct diag_list *dl)
+/* The runbook in a parsed document (freed here); path names it in diagnostics. */
+static struct runbook *
+load_doc(const char *path, struct ydoc *doc, struct diag_list *dl)
 {
 	struct loader ld = { path, dl };
-	struct ydoc *doc = ydoc_load_input(path, INPUT_RUNBOOK, dl);
 	const struct ynode *root, *steps = NULL;
 	struct runbook *rb;
 
@@ -363,4 +363,16 @@ runbook_load(const char *path, struct diag_list *dl)
 	}
 	ydoc_free(doc);
 	return rb;
+}
+
+struct runbook *
+runbook_load(const char *path, struct diag_list *dl)
+{
+	return load_doc(path, ydoc_load_input(path, INPUT_RUNBOOK, dl), dl);
+}
+
+struct runbook *
+runbook_load_buffer(const char *path, const char *text, size_t len, struct diag_list *dl)
+{
+	return load_doc(path, ydoc_load_buffer(path, text, len, dl), dl);
 }
