@@ -4,7 +4,7 @@
 # or cmocka's own summary; this script adds them up and ends with one line
 # "N passed, N failed, N skipped". Exit status 1 when anything failed or
 # when nothing ran at all.
-#   tests/run.sh all | unit | compat | cli | integration | e2e
+#   tests/run.sh all | unit | compat | cli | layers | integration | e2e
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/release}
@@ -71,16 +71,18 @@ case "${1:-all}" in
 unit) suite_unit ;;
 compat) suite_script compat tests/compat/run.sh ;;
 cli) suite_script cli tests/cli/run.sh ;;
+layers) suite_script layers tests/layers.py ;;
 integration) suite_script integration tests/integration/run.sh ;;
 e2e) suite_script e2e tests/e2e/run.sh ;;
 all)
 	suite_unit
 	suite_script compat tests/compat/run.sh
 	suite_script cli tests/cli/run.sh
+	suite_script layers tests/layers.py
 	suite_script integration tests/integration/run.sh
 	suite_script e2e tests/e2e/run.sh
 	;;
-*) echo "usage: $0 all|unit|compat|cli|integration|e2e" >&2; exit 2 ;;
+*) echo "usage: $0 all|unit|compat|cli|layers|integration|e2e" >&2; exit 2 ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then
