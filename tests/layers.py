@@ -41,9 +41,6 @@ ALLOWED = [
      "shared UI helpers live in view files (ui_message in dashboard.c, the "
      "overlay helpers in dialog.c, run controls in checklist.c); they want a "
      "file of their own"),
-    ("circle", {"src/ui/host_list.c", "src/ui/site_panel.c"},
-     "site_panel.c draws the host list that host_list.c builds with "
-     "site_panel's row filter (ui_row_matches, ui_section_of_probe)"),
     ("circle", {"src/ssh/ssh_hostkey.c", "src/ssh/ssh_pool.c"},
      "ssh_hostkey.c calls ssh_global_init, which lives in ssh_pool.c"),
 ]
