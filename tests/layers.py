@@ -41,8 +41,6 @@ ALLOWED = [
      "shared UI helpers live in view files (ui_message in dashboard.c, the "
      "overlay helpers in dialog.c, run controls in checklist.c); they want a "
      "file of their own"),
-    ("circle", {"src/ssh/ssh_hostkey.c", "src/ssh/ssh_pool.c"},
-     "ssh_hostkey.c calls ssh_global_init, which lives in ssh_pool.c"),
 ]
 
 
