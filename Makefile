@@ -3,6 +3,7 @@
 #   make              build ./drconsole (installs missing Debian build packages first)
 #   make test         build and run unit, integration (lab) and end-to-end tests
 #   make SANITIZE=1 test   the same under ASan+UBSan
+#   make SANITIZE=thread test   unit, integration and e2e tests under ThreadSanitizer
 #   make fuzz         run every libFuzzer target for FUZZ_SECONDS each
 #   make bench        measured performance figures
 #   make lab-up | lab-down | lab-status | lab-load      the loopback two-site lab
@@ -41,6 +42,10 @@ DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 ifeq ($(SANITIZE),1)
 BUILD    := build/asan
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+BIN      := $(BUILD)/$(PROG)
+else ifeq ($(SANITIZE),thread)
+BUILD    := build/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 BIN      := $(BUILD)/$(PROG)
 else
 BUILD    := build/release

@@ -4,15 +4,49 @@
 # or cmocka's own summary; this script adds them up and ends with one line
 # "N passed, N failed, N skipped". Exit status 1 when anything failed or
 # when nothing ran at all.
-#   tests/run.sh all | unit | compat | cli | integration | e2e
+#   tests/run.sh all | unit | compat | cli | layers | integration | e2e
+# Under ThreadSanitizer (SANITIZE=thread, or BUILD=build/tsan) `all` runs
+# the suites where threads run (unit, integration, e2e), and every report a
+# process writes fails the suite it came from.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/release}
-export BUILD DRCONSOLE=${DRCONSOLE:-$PWD/drconsole}
+SANITIZE=${SANITIZE:-}
+case $BUILD in */tsan) SANITIZE=thread ;; esac
+export BUILD SANITIZE DRCONSOLE=${DRCONSOLE:-$PWD/drconsole}
 passed=0 failed=0 skipped=0
 failures=()
 log_dir=$BUILD/test-logs
 mkdir -p "$log_dir"
+
+if [ "$SANITIZE" = thread ]; then
+	# Each process writes its reports to a file of its own (report.PID),
+	# not to a stderr that a test may discard or compare; tsan_reports
+	# turns them into FAIL lines. Library-internal reports are suppressed
+	# in tests/tsan.supp, each entry with its reason.
+	tsan_dir=$PWD/$log_dir/tsan
+	case $log_dir in /*) tsan_dir=$log_dir/tsan ;; esac
+	if [ -z "${DRC_TSAN_REEXEC:-}" ]; then
+		rm -rf "$tsan_dir"
+	fi
+	mkdir -p "$tsan_dir"
+	export TSAN_OPTIONS="log_path=$tsan_dir/report suppressions=$PWD/tests/tsan.supp second_deadlock_stack=1 exitcode=66 ${TSAN_OPTIONS:-}"
+	# the instrumented binary is slower: tests that bound wall-clock time
+	# beyond a timeout stretch the slack by this factor
+	export DRC_TIME_SCALE=${DRC_TIME_SCALE:-3}
+	# TSan's fixed shadow layout cannot cope with the mmap randomisation
+	# of some kernels (vm.mmap_rnd_bits 32): it stops with "unexpected
+	# memory mapping". Then run everything without address randomisation.
+	if [ -z "${DRC_TSAN_REEXEC:-}" ] &&
+	   TSAN_OPTIONS= "$DRCONSOLE" --version 2>&1 | grep -q "FATAL: ThreadSanitizer"; then
+		if setarch "$(uname -m)" -R true 2>/dev/null; then
+			echo "(ThreadSanitizer cannot start with this kernel's mmap randomisation: running under setarch -R)"
+			DRC_TSAN_REEXEC=1 exec setarch "$(uname -m)" -R "$PWD/tests/run.sh" "$@"
+		fi
+		echo "FAIL: ThreadSanitizer cannot start (vm.mmap_rnd_bits $(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null)) and setarch -R is refused: sysctl vm.mmap_rnd_bits=28"
+		exit 1
+	fi
+fi
 
 count_lines() {	# $1 = suite name, stdin = suite output
 	local line
@@ -56,6 +90,21 @@ suite_unit() {
 		run_cmocka "$b"
 	done
 	[ $found = 1 ] || echo "(no unit test binaries in $BUILD/tests)"
+	count_lines unit < <(tsan_reports unit)
+}
+
+# Under TSan: every report file written since the last call is one FAIL
+# line of suite $1, with the SUMMARY line of each of its reports.
+tsan_reports() {
+	local f n
+	[ "$SANITIZE" = thread ] || return 0
+	for f in "$tsan_dir"/report.*; do
+		[ -e "$f" ] || continue
+		n=$(grep -c '^WARNING: ThreadSanitizer' "$f")
+		echo "FAIL: $1: ThreadSanitizer: $n report(s) in ${f##*/} (see $f.$1)"
+		grep '^SUMMARY: ThreadSanitizer' "$f" | sort | uniq -c | sed 's/^/    /' | head -20
+		mv "$f" "$f.$1"
+	done
 }
 
 suite_script() {	# $1 = suite name, $2 = script
@@ -65,22 +114,32 @@ suite_script() {	# $1 = suite name, $2 = script
 		return
 	fi
 	count_lines "$1" < <("$2" 2>&1)
+	count_lines "$1" < <(tsan_reports "$1")
 }
 
 case "${1:-all}" in
 unit) suite_unit ;;
 compat) suite_script compat tests/compat/run.sh ;;
 cli) suite_script cli tests/cli/run.sh ;;
+layers) suite_script layers tests/layers.py ;;
 integration) suite_script integration tests/integration/run.sh ;;
 e2e) suite_script e2e tests/e2e/run.sh ;;
 all)
-	suite_unit
-	suite_script compat tests/compat/run.sh
-	suite_script cli tests/cli/run.sh
-	suite_script integration tests/integration/run.sh
-	suite_script e2e tests/e2e/run.sh
+	if [ "$SANITIZE" = thread ]; then
+		echo "(ThreadSanitizer: the suites where threads run: unit, integration, e2e)"
+		suite_unit
+		suite_script integration tests/integration/run.sh
+		suite_script e2e tests/e2e/run.sh
+	else
+		suite_unit
+		suite_script compat tests/compat/run.sh
+		suite_script cli tests/cli/run.sh
+		suite_script layers tests/layers.py
+		suite_script integration tests/integration/run.sh
+		suite_script e2e tests/e2e/run.sh
+	fi
 	;;
-*) echo "usage: $0 all|unit|compat|cli|integration|e2e" >&2; exit 2 ;;
+*) echo "usage: $0 all|unit|compat|cli|layers|integration|e2e" >&2; exit 2 ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then

@@ -12,35 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum exec_stream {
-	EXEC_STDOUT = 1,
-	EXEC_STDERR = 2,
-};
-
-typedef void (*exec_output_fn)(void *ud, enum exec_stream stream,
-			       const char *data, size_t len);
-
-struct exec_request {
-	const char *host;		/* inventory host name, for messages */
-	const char *address;
-	int port;
-	const char *user;
-	const char *command;
-	const char *stdin_data;		/* may be NULL */
-	long long timeout_ms;
-	const int *cancel;		/* set non-zero (atomically) to cancel */
-	exec_output_fn on_output;
-	void *ud;
-};
-
-struct exec_result {
-	int exit_status;		/* -1 when the command did not exit normally */
-	int exit_signal;		/* 0 when none */
-	bool timed_out;
-	bool cancelled;
-	char *error;			/* transport failure (could not run at all) */
-	long long duration_ms;
-};
+#include "drconsole/exec.h"
 
 struct executor {
 	const char *name;
@@ -50,8 +22,6 @@ struct executor {
 	void (*free)(struct executor *ex);
 	void *impl;
 };
-
-void exec_result_clear(struct exec_result *r);
 
 /* The local shell (/bin/sh -c), in a new process group so cancel/timeout kill it all. */
 struct executor *executor_local_create(void);

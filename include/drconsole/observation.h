@@ -13,15 +13,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "drconsole/site.h"
 #include "drconsole/util.h"
-
-enum site_role {
-	SITE_PRIMARY,
-	SITE_SECONDARY,
-	SITE_NONE,		/* not tied to one site (e.g. the RPO headline) */
-};
-
-const char *site_role_name(enum site_role role);	/* "primary", ... */
 
 enum obs_status {
 	OBS_PENDING,		/* no result yet */

@@ -17,8 +17,15 @@
 #include "drconsole/config.h"
 #include "drconsole/diag.h"
 #include "drconsole/inventory.h"
-#include "drconsole/observation.h"
 #include "drconsole/yaml_doc.h"
+
+enum site_role {
+	SITE_PRIMARY,
+	SITE_SECONDARY,
+	SITE_NONE,		/* not tied to one site (e.g. the RPO headline) */
+};
+
+const char *site_role_name(enum site_role role);	/* "primary", ... */
 
 enum backup_store {
 	STORE_POSTGRES,

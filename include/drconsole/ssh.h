@@ -37,7 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "drconsole/executor.h"
+#include "drconsole/exec.h"
 
 struct ssh_options {
 	const char *user;		/* login user */

@@ -38,6 +38,14 @@ void grow_array(void *items_ptr, size_t *cap, size_t need, size_t size);
 _Noreturn void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void fatal_set_hook(void (*hook)(void));
 
+/*
+ * Exit while other threads still run (a probe stuck in its timeout, a run
+ * whose command did not stop): stdio is flushed, then _exit(status), so no
+ * atexit handler or library destructor (libkrb5, libgssapi under libpq)
+ * tears down state those threads are still using.
+ */
+_Noreturn void exit_leaving_threads(int status);
+
 bool str_eq(const char *a, const char *b);           /* NULL-safe */
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);

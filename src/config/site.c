@@ -24,6 +24,20 @@
 #include "drconsole/util.h"
 
 const char *
+site_role_name(enum site_role role)
+{
+	switch (role) {
+	case SITE_PRIMARY:
+		return "primary";
+	case SITE_SECONDARY:
+		return "secondary";
+	case SITE_NONE:
+		break;
+	}
+	return "none";
+}
+
+const char *
 backup_store_name(enum backup_store s)
 {
 	static const char *const names[] = {

@@ -9,20 +9,6 @@
 #include <string.h>
 
 const char *
-site_role_name(enum site_role role)
-{
-	switch (role) {
-	case SITE_PRIMARY:
-		return "primary";
-	case SITE_SECONDARY:
-		return "secondary";
-	case SITE_NONE:
-		break;
-	}
-	return "none";
-}
-
-const char *
 obs_status_name(enum obs_status st)
 {
 	static const char *const names[] = {

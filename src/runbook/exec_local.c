@@ -19,14 +19,6 @@
 #include "drconsole/strbuf.h"
 #include "drconsole/util.h"
 
-void
-exec_result_clear(struct exec_result *r)
-{
-	free(r->error);
-	memset(r, 0, sizeof *r);
-	r->exit_status = -1;
-}
-
 static int
 local_run(struct executor *ex, const struct exec_request *req,
 	  struct exec_result *res)

@@ -41,6 +41,14 @@
 #define PID_MARK "\036drconsole-pid="
 #define PID_MARK_MAX 64
 
+void
+exec_result_clear(struct exec_result *r)
+{
+	free(r->error);
+	memset(r, 0, sizeof *r);
+	r->exit_status = -1;
+}
+
 static const char *
 session_error(LIBSSH2_SESSION *session)
 {

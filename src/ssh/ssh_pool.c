@@ -51,23 +51,6 @@ struct ssh_pool {
 	size_t cap_conns;
 };
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static int init_rc;
-
-static void
-do_global_init(void)
-{
-	init_rc = libssh2_init(0);
-	if (init_rc != 0)
-		log_msg(LOG_ERROR, "libssh2_init: failed (%d)", init_rc);
-}
-
-void
-ssh_global_init(void)
-{
-	pthread_once(&init_once, do_global_init);
-}
-
 static char *
 dup_or_null(const char *s)
 {

@@ -676,7 +676,7 @@ ui_run(struct app *app, const struct ui_options *opts)
 			fprintf(stderr, "drconsole: the run's command did not stop; exiting without it "
 				"(the next start offers to resume the run)\n");
 			log_close();
-			exit(EXIT_RUNTIME);
+			exit_leaving_threads(EXIT_RUNTIME);
 		}
 	}
 	history_free(ui.unfinished, ui.n_unfinished);
@@ -686,7 +686,7 @@ ui_run(struct app *app, const struct ui_options *opts)
 		log_msg(LOG_INFO, "probes still running after %d ms; exiting without waiting",
 			UI_QUIT_WAIT_MS);
 		log_close();
-		exit(EXIT_OK);
+		exit_leaving_threads(EXIT_OK);
 	}
 	probe_env_free(ui.penv);
 	for (int i = 0; i < 2; i++)

@@ -40,6 +40,13 @@ fatal(const char *fmt, ...)
 	exit(1);
 }
 
+_Noreturn void
+exit_leaving_threads(int status)
+{
+	fflush(NULL);
+	_exit(status);
+}
+
 void *
 xmalloc(size_t n)
 {

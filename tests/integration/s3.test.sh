@@ -234,7 +234,7 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 if check "$o" '
 assert o["status"] == "unknown" and o["state"] == "error", o
 assert o["message"].startswith("GET http://") and ":4599/" in o["message"], o
-assert "onnect" in o["message"], o' 2>"$T/err" && [ "$ms" -lt 4000 ]; then
+assert "onnect" in o["message"], o' 2>"$T/err" && [ "$ms" -lt $((4000 * ${DRC_TIME_SCALE:-1})) ]; then
 	ok "closed port: unknown in ${ms} ms: $(check "$o" 'print(o["message"])')"
 else
 	ko "closed port (${ms} ms)" "$(cat "$T/err"; echo "$o")"
@@ -243,7 +243,8 @@ mkcfg "$LAB_DIR/s3t-hang.yml" "endpoint: http://$LAB_HANG_ADDR:$LAB_HANG_PORT;ti
 start=$(date +%s%N)
 o=$(obs "$LAB_DIR/s3t-hang.yml" primary/s3/postgres/daily)
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-if check "$o" 'assert o["status"] == "unknown" and "timed out" in o["message"], o' 2>"$T/err" && [ "$ms" -lt 4500 ]; then
+if check "$o" 'assert o["status"] == "unknown" and "timed out" in o["message"], o' 2>"$T/err" &&
+   [ "$ms" -lt $((2000 + 2500 * ${DRC_TIME_SCALE:-1})) ]; then
 	ok "silent endpoint: unknown within the 2s timeout (${ms} ms): $(check "$o" 'print(o["message"])')"
 else
 	ko "silent endpoint (${ms} ms)" "$(cat "$T/err"; echo "$o")"
