@@ -7,6 +7,7 @@
 
 #include "drconsole/app.h"
 #include "drconsole/lint.h"
+#include "drconsole/output.h"
 #include "drconsole/run.h"
 
 static int
@@ -43,8 +44,7 @@ cmd_lint_run(const struct cli_options *opts, int argc, char **argv)
 				"file", d->file, "line", (int)d->line, "column", (int)d->col,
 				"severity", diag_severity_name(d->severity), "message", d->message));
 		}
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		putchar('\n');
+		output_json(arr, stdout, JSON_INDENT(2));
 		json_decref(arr);
 	} else {
 		diag_print(&app.dl, stdout);

@@ -12,6 +12,7 @@
 #include "drconsole/journal.h"
 #include "drconsole/report.h"
 #include "drconsole/runbook.h"
+#include "drconsole/sanitize.h"
 #include "drconsole/util.h"
 
 static int
@@ -24,7 +25,7 @@ cmd_report_run(const struct cli_options *opts, int argc, char **argv)
 	struct runbook *rb = NULL;
 	char *path, *err = NULL, *id;
 	const char *rb_path = NULL;
-	FILE *fp = stdout;
+	FILE *fp = stdout, *file = NULL;
 	int rc = EXIT_OK;
 
 	if (argc != 2) {
@@ -57,8 +58,15 @@ cmd_report_run(const struct cli_options *opts, int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	if (opts->output != NULL && (fp = fopen(opts->output, "w")) == NULL) {
+	if (opts->output != NULL && (file = fopen(opts->output, "w")) == NULL) {
 		perror(opts->output);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	/* a report is read in a terminal or a viewer: sanitised like stdout */
+	if (file != NULL && (fp = sanitize_fopen(file, _IOFBF)) == NULL) {
+		perror(opts->output);
+		fclose(file);
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -77,7 +85,7 @@ cmd_report_run(const struct cli_options *opts, int argc, char **argv)
 	in.rto_objective_s = (double)app.cfg.rto_ms / 1000.0;
 	if (report_write(fp, &in) != 0)
 		rc = EXIT_RUNTIME;
-	if (fp != stdout && fclose(fp) != 0) {
+	if (file != NULL && (fclose(fp) != 0) + (fclose(file) != 0) > 0) {
 		perror(opts->output);
 		rc = EXIT_RUNTIME;
 	}

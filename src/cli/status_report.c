@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "drconsole/duration.h"
+#include "drconsole/output.h"
 #include "drconsole/probes.h"
 #include "drconsole/rpo.h"
 
@@ -102,8 +103,7 @@ status_report_live(struct app *app, bool json, FILE *fp)
 		json_object_set_new(o, "rpo", json_pack("{s:s,s:o}", "status",
 			obs_status_name(r.rpo.status), "stores", stores));
 		json_object_set_new(o, "sites", sites);
-		json_dumpf(o, fp, JSON_INDENT(2));
-		fputc('\n', fp);
+		output_json(o, fp, JSON_INDENT(2));
 		json_decref(o);
 	} else {
 		for (int s = 0; s < 2; s++) {
