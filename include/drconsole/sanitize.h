@@ -42,6 +42,11 @@
 
 enum sanitize_flags {
 	SANITIZE_ONE_LINE = 1 << 0,	/* '\n' and '\t' become ' ' (status lines) */
+	/*
+	 * '\n' ends any sequence, so that a sequence cut short (a field
+	 * truncated by a format's precision) never swallows the lines after it
+	 */
+	SANITIZE_LINE_ENDS_SEQUENCE = 1 << 1,
 };
 
 /* Parser state between chunks; zero-initialise or sanitize_init. */
@@ -76,7 +81,7 @@ void sanitize_copy_line(char *dst, size_t len, const char *src);
 
 /*
  * A write-only stream that sanitises everything written to it (as
- * sanitize_feed, multi-line) and writes the result through to dst, flushed
+ * sanitize_feed, multi-line, SANITIZE_LINE_ENDS_SEQUENCE) and writes the result through to dst, flushed
  * at each of its own buffer flushes; buffering is _IOFBF, _IOLBF or _IONBF.
  * fclose finishes the stream and flushes dst, which stays open. NULL when
  * the stream cannot be made.
@@ -90,5 +95,12 @@ FILE *sanitize_fopen(FILE *dst, int buffering);
  * The caller frees the result.
  */
 char *sanitize_json(const char *json, size_t len);
+
+/*
+ * in[0..len) with every invalid UTF-8 subpart replaced by U+FFFD and all
+ * else kept, controls included: for a JSON string (jansson refuses invalid
+ * UTF-8; output_json escapes the controls). The caller frees the result.
+ */
+char *sanitize_utf8(const char *in, size_t len);
 
 #endif

@@ -191,6 +191,8 @@ sequence_control(struct sanitize_state *st, unsigned long cp, struct strbuf *out
 static void
 handle_cp(struct sanitize_state *st, unsigned long cp, struct strbuf *out)
 {
+	if (cp == '\n' && (st->flags & SANITIZE_LINE_ENDS_SEQUENCE))
+		st->mode = MODE_GROUND;		/* a line never hides the next */
 	switch ((enum mode)st->mode) {
 	case MODE_GROUND:
 		handle_ground(st, cp, out);
@@ -517,7 +519,7 @@ sanitize_fopen(FILE *dst, int buffering)
 	FILE *fp;
 
 	ss->dst = dst;
-	sanitize_init(&ss->st, 0);
+	sanitize_init(&ss->st, SANITIZE_LINE_ENDS_SEQUENCE);
 	fp = fopencookie(ss, "w", io);
 	if (fp == NULL) {
 		free(ss);
@@ -525,4 +527,21 @@ sanitize_fopen(FILE *dst, int buffering)
 	}
 	setvbuf(fp, NULL, buffering, BUFSIZ);
 	return fp;
+}
+
+char *
+sanitize_utf8(const char *in, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0, n; i < len; i += n) {
+		if (utf8_decode(p + i, len - i, &n) == CP_INVALID)
+			strbuf_puts(&sb, "\xef\xbf\xbd");
+		else
+			strbuf_add(&sb, in + i, n);
+	}
+	if (sb.buf == NULL)
+		return xstrdup("");
+	return strbuf_detach(&sb);
 }

@@ -383,6 +383,54 @@ test_stream_buffered(void **state)
 	free(buf);
 }
 
+/* A sequence cut short (a field truncated to its column) ends at the line's end. */
+static void
+test_line_ends_sequence(void **state)
+{
+	(void)state;
+	/* by default an OSC string runs on across lines, as on a terminal */
+	CHECK("a\x1b]0;pwn\nb\x07" "c\n", "ac\n");
+	CHECK_FLAGS("a\x1b]0;pwn\nb\x07" "c\n", "a\nbc\n", SANITIZE_LINE_ENDS_SEQUENCE);
+	CHECK_FLAGS("a\x1b[3\nb\n", "a\nb\n", SANITIZE_LINE_ENDS_SEQUENCE);
+	CHECK_FLAGS("a\xc2\x9dx\nb\n", "a\nb\n", SANITIZE_LINE_ENDS_SEQUENCE);
+	CHECK_FLAGS("a\x1bP\nb\n", "a\nb\n", SANITIZE_LINE_ENDS_SEQUENCE);
+}
+
+static void
+test_stream_truncated_field(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *dst = open_memstream(&buf, &len);
+	FILE *fp = sanitize_fopen(dst, _IOFBF);
+
+	(void)state;
+	/* "%.8s" cuts the name inside its title sequence: the row still ends */
+	fprintf(fp, "%-10.8s %s\n%s\n", "rb\x1b]0;pwned\x07Z", "dry-run", "next row");
+	assert_int_equal(fclose(fp), 0);
+	fflush(dst);
+	assert_string_equal(buf, "rb\nnext row\n");
+	fclose(dst);
+	free(buf);
+}
+
+static void
+test_utf8_repair(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = sanitize_utf8("host\x9b" "A\x1b\xe2\x80\xae\xff", 11);
+	assert_string_equal(got, "host" FFFD "A\x1b\xe2\x80\xae" FFFD);
+	free(got);
+	got = sanitize_utf8("caf\xc3\xa9", 5);
+	assert_string_equal(got, "caf\xc3\xa9");
+	free(got);
+	got = sanitize_utf8("", 0);
+	assert_string_equal(got, "");
+	free(got);
+}
+
 int
 main(void)
 {
@@ -405,6 +453,9 @@ main(void)
 		cmocka_unit_test(test_output_json),
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_stream_buffered),
+		cmocka_unit_test(test_line_ends_sequence),
+		cmocka_unit_test(test_stream_truncated_field),
+		cmocka_unit_test(test_utf8_repair),
 	};
 
 	return cmocka_run_group_tests_name("sanitize", tests, NULL, NULL);
