@@ -124,6 +124,12 @@ struct run_vars {
 
 /* template_lookup_fn over run_vars. */
 const char *run_vars_lookup(void *ud, const char *name);
+/*
+ * template_raw_fn over run_vars: runbook variables only, their definition
+ * rendered with the render's quoting (site values inside stay quoted).
+ */
+const char *run_vars_lookup_raw(void *ud, const char *name, bool quote, char *why,
+				size_t len);
 void run_vars_free(struct run_vars *v);
 /* Names a template may use besides runbook vars (NULL-terminated, static). */
 const char *const *run_var_names(void);

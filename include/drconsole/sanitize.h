@@ -1,5 +1,6 @@
 /*
- * sanitize.h: make untrusted remote output safe to draw and to log.
+ * sanitize.h: make untrusted text (remote output, env dirs, inventories,
+ * runbooks, environment variables) safe to draw, to print and to log.
  *
  * The output is valid UTF-8 that holds no terminal control at all:
  *  - ESC sequences are removed whole: CSI (ESC [ ... final), OSC (ESC ]),
@@ -13,8 +14,9 @@
  *  - C0 controls and DEL are dropped except '\n' and '\t'. "\r\n" becomes
  *    "\n"; a lone '\r' (progress bars redrawing a line) becomes "\n", so
  *    each redraw is kept as its own line and nothing is overprinted;
- *  - bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069)
- *    are dropped: they let text display in an order other than its own;
+ *  - bidirectional overrides, isolates and marks (U+202A..U+202E,
+ *    U+2066..U+2069, U+200E, U+200F, U+061C) are dropped: they let text
+ *    display in an order other than its own;
  *  - invalid UTF-8 (stray continuation bytes, overlong forms, surrogates,
  *    code points above U+10FFFF, truncated sequences) becomes U+FFFD, one
  *    per maximal invalid subpart;
@@ -31,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "drconsole/strbuf.h"
 
@@ -39,6 +42,11 @@
 
 enum sanitize_flags {
 	SANITIZE_ONE_LINE = 1 << 0,	/* '\n' and '\t' become ' ' (status lines) */
+	/*
+	 * '\n' ends any sequence, so that a sequence cut short (a field
+	 * truncated by a format's precision) never swallows the lines after it
+	 */
+	SANITIZE_LINE_ENDS_SEQUENCE = 1 << 1,
 };
 
 /* Parser state between chunks; zero-initialise or sanitize_init. */
@@ -70,5 +78,29 @@ void sanitize_finish(struct sanitize_state *st, struct strbuf *out);
 char *sanitize_string(const char *in, size_t len, unsigned flags);
 /* src (NULL: "") sanitised to one line into dst[len], truncated if longer. */
 void sanitize_copy_line(char *dst, size_t len, const char *src);
+
+/*
+ * A write-only stream that sanitises everything written to it (as
+ * sanitize_feed, multi-line, SANITIZE_LINE_ENDS_SEQUENCE) and writes the result through to dst, flushed
+ * at each of its own buffer flushes; buffering is _IOFBF, _IOLBF or _IONBF.
+ * fclose finishes the stream and flushes dst, which stays open. NULL when
+ * the stream cannot be made.
+ */
+FILE *sanitize_fopen(FILE *dst, int buffering);
+
+/*
+ * A JSON text (as jansson writes it: valid UTF-8) with every control inside
+ * its strings escaped as \uXXXX: C0, DEL, C1 and the bidi controls above;
+ * invalid UTF-8 there becomes \ufffd. Outside strings nothing changes.
+ * The caller frees the result.
+ */
+char *sanitize_json(const char *json, size_t len);
+
+/*
+ * in[0..len) with every invalid UTF-8 subpart replaced by U+FFFD and all
+ * else kept, controls included: for a JSON string (jansson refuses invalid
+ * UTF-8; output_json escapes the controls). The caller frees the result.
+ */
+char *sanitize_utf8(const char *in, size_t len);
 
 #endif

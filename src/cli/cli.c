@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drconsole/output.h"
 #include "drconsole/util.h"
 
 extern const struct cli_command cmd_inventory;
@@ -120,7 +121,7 @@ cli_main(int argc, char **argv)
 	};
 	struct cli_options opts;
 	const struct cli_command *cmd;
-	int c;
+	int c, rc;
 
 	memset(&opts, 0, sizeof opts);
 	opterr = 0;
@@ -195,20 +196,28 @@ cli_main(int argc, char **argv)
 			      "see --help for commands\n", stderr);
 			return EXIT_RUNTIME;
 		}
-		return cmd->run(&opts, 1, (char *[]){ (char *)"console", NULL });
+		output_begin(true);	/* curses draws through ui_put */
+		rc = cmd->run(&opts, 1, (char *[]){ (char *)"console", NULL });
+		output_end();
+		return rc;
 	}
+	output_begin(strcmp(argv[optind], "console") == 0);
 	cmd = find_command(argv[optind]);
 	if (cmd == NULL) {
 		fprintf(stderr, "drconsole: unknown command '%s' (try --help)\n",
 			argv[optind]);
+		output_end();
 		return EXIT_USAGE;
 	}
 	for (unsigned bit = 1; bit <= OPT_OUTPUT; bit <<= 1) {
 		if ((opts.seen & bit) && !(cmd->accepts & bit)) {
 			fprintf(stderr, "drconsole: %s does not take %s\n",
 				cmd->name, opt_name(bit));
+			output_end();
 			return EXIT_USAGE;
 		}
 	}
-	return cmd->run(&opts, argc - optind, argv + optind);
+	rc = cmd->run(&opts, argc - optind, argv + optind);
+	output_end();
+	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "drconsole/app.h"
 #include "drconsole/drift.h"
+#include "drconsole/output.h"
 
 static void
 print_group(const struct app *app, const struct drift *d, bool expected)
@@ -52,8 +53,7 @@ cmd_drift_run(const struct cli_options *opts, int argc, char **argv)
 	if (opts->json) {
 		json_t *j = drift_to_json(&d);
 
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		putchar('\n');
+		output_json(j, stdout, JSON_INDENT(2));
 		json_decref(j);
 	} else {
 		print_group(&app, &d, false);

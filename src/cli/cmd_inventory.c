@@ -10,6 +10,7 @@
 
 #include "drconsole/cli.h"
 #include "drconsole/inventory.h"
+#include "drconsole/output.h"
 
 static int
 cmd_inventory_run(const struct cli_options *opts, int argc, char **argv)
@@ -34,7 +35,7 @@ cmd_inventory_run(const struct cli_options *opts, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	j = inventory_to_ansible_json(inv, export);
-	if (json_dumpf(j, stdout, JSON_INDENT(4) | JSON_SORT_KEYS) != 0 || puts("") == EOF)
+	if (output_json(j, stdout, JSON_INDENT(4) | JSON_SORT_KEYS) != 0)
 		rc = EXIT_RUNTIME;
 	json_decref(j);
 	inventory_free(inv);

@@ -4,10 +4,14 @@
  * there are errors, 0 otherwise (warnings alone do not fail).
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "drconsole/app.h"
 #include "drconsole/lint.h"
+#include "drconsole/output.h"
 #include "drconsole/run.h"
+#include "drconsole/sanitize.h"
 
 static int
 cmd_lint_run(const struct cli_options *opts, int argc, char **argv)
@@ -38,13 +42,17 @@ cmd_lint_run(const struct cli_options *opts, int argc, char **argv)
 
 		for (size_t i = 0; i < app.dl.n; i++) {
 			const struct diag *d = &app.dl.items[i];
+			/* names from env dirs may be any bytes: JSON needs UTF-8 */
+			char *file = d->file != NULL ? sanitize_utf8(d->file, strlen(d->file)) : NULL;
+			char *msg = sanitize_utf8(d->message, strlen(d->message));
 
 			json_array_append_new(arr, json_pack("{s:s?,s:i,s:i,s:s,s:s}",
-				"file", d->file, "line", (int)d->line, "column", (int)d->col,
-				"severity", diag_severity_name(d->severity), "message", d->message));
+				"file", file, "line", (int)d->line, "column", (int)d->col,
+				"severity", diag_severity_name(d->severity), "message", msg));
+			free(file);
+			free(msg);
 		}
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		putchar('\n');
+		output_json(arr, stdout, JSON_INDENT(2));
 		json_decref(arr);
 	} else {
 		diag_print(&app.dl, stdout);

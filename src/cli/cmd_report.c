@@ -19,6 +19,7 @@
 #include "drconsole/journal.h"
 #include "drconsole/report.h"
 #include "drconsole/runbook.h"
+#include "drconsole/sanitize.h"
 #include "drconsole/util.h"
 
 /* Write the report to path through a temporary file and rename(2). 0 or -1 (message printed). */
@@ -44,10 +45,18 @@ write_atomic(const char *path, const struct report_input *in)
 		close(fd);
 		goto out;
 	}
-	if (report_write(fp, in) != 0 || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-		fprintf(stderr, "drconsole: report: write(%s): %s\n", tmp, strerror(errno));
-		fclose(fp);
-		goto out;
+	/* a report is read in a terminal or a viewer: sanitised like stdout */
+	{
+		FILE *sfp = sanitize_fopen(fp, _IOFBF);
+		bool bad = sfp == NULL || report_write(sfp, in) != 0;
+
+		if (sfp != NULL && fclose(sfp) != 0)
+			bad = true;
+		if (bad || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
+			fprintf(stderr, "drconsole: report: write(%s): %s\n", tmp, strerror(errno));
+			fclose(fp);
+			goto out;
+		}
 	}
 	if (fclose(fp) != 0) {
 		fprintf(stderr, "drconsole: report: close(%s): %s\n", tmp, strerror(errno));

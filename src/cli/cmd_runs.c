@@ -4,10 +4,13 @@
  * without a run_end is "unfinished" (it can be resumed).
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "drconsole/app.h"
 #include "drconsole/history.h"
+#include "drconsole/sanitize.h"
 
 static int
 cmd_runs_run(const struct cli_options *opts, int argc, char **argv)
@@ -35,7 +38,7 @@ cmd_runs_run(const struct cli_options *opts, int argc, char **argv)
 	       "OUTCOME", "WHO");
 	for (size_t i = 0; i < n; i++) {
 		const struct run_info *ri = &runs[i];
-		char start[32] = "?";
+		char start[32] = "?", *name;
 
 		if (ri->error != NULL) {
 			printf("%-40s (unreadable: %s)\n", ri->id, ri->error);
@@ -48,8 +51,11 @@ cmd_runs_run(const struct cli_options *opts, int argc, char **argv)
 			gmtime_r(&t, &tm);
 			strftime(start, sizeof start, "%Y-%m-%d %H:%M:%S", &tm);
 		}
-		printf("%-40s %-32.32s %-8s %-20s %-12s %s\n", ri->id, ri->name, ri->mode, start,
+		/* cut to its column only once sanitised: never inside a sequence */
+		name = sanitize_string(ri->name, strlen(ri->name), SANITIZE_ONE_LINE);
+		printf("%-40s %-32.32s %-8s %-20s %-12s %s\n", ri->id, name, ri->mode, start,
 		       ri->outcome != NULL ? ri->outcome : "unfinished", ri->user);
+		free(name);
 	}
 	history_free(runs, n);
 	app_free(&app);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "drconsole/app.h"
+#include "drconsole/output.h"
 #include "drconsole/status_report.h"
 
 static const char *
@@ -140,8 +141,7 @@ cmd_status_run(const struct cli_options *opts, int argc, char **argv)
 			json_object_set_new(o, "objectives", json_pack("{s:I,s:I}",
 				"rpo_s", (json_int_t)(app.cfg.rpo_ms / 1000),
 				"rto_s", (json_int_t)(app.cfg.rto_ms / 1000)));
-			json_dumpf(o, stdout, JSON_INDENT(2));
-			putchar('\n');
+			output_json(o, stdout, JSON_INDENT(2));
 			json_decref(o);
 		} else {
 			print_site(app.sites[SITE_PRIMARY]);

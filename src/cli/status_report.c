@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "drconsole/duration.h"
+#include "drconsole/output.h"
 #include "drconsole/probes.h"
 #include "drconsole/rpo.h"
 
@@ -138,8 +139,7 @@ status_report_live(struct app *app, bool json, FILE *fp)
 		if (r.have_instance)
 			json_object_set_new(o, "rpo_instance_loss", rpo_json(&r.rpo_instance, "instance-loss"));
 		json_object_set_new(o, "sites", sites);
-		json_dumpf(o, fp, JSON_INDENT(2));
-		fputc('\n', fp);
+		output_json(o, fp, JSON_INDENT(2));
 		json_decref(o);
 	} else {
 		for (int s = 0; s < 2; s++) {

@@ -623,7 +623,8 @@ render(struct run *r, const char *tmpl, bool quote, const struct rb_step *st, ch
 
 	if (tmpl == NULL)
 		return NULL;
-	out = template_render(tmpl, run_vars_lookup, &r->vars, quote, &te);
+	out = template_render_with(tmpl, run_vars_lookup, run_vars_lookup_raw, &r->vars, quote,
+				   &te);
 	if (out == NULL)
 		*err = xasprintf("step %s: %s", st->id, te.message);
 	return out;

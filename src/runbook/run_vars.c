@@ -94,6 +94,48 @@ site_var(const struct site *s, const char *k)
 	return NULL;
 }
 
+/*
+ * A runbook variable's definition rendered with the given quoting (kept in
+ * v->scratch); NULL with *err on an error, a loop or too many variables.
+ */
+static const char *
+render_var(struct run_vars *v, const char *tmpl, bool quote, struct template_error *err)
+{
+	char *out;
+
+	if (v->depth >= 8 || v->n_scratch >= ARRAY_LEN(v->scratch)) {
+		snprintf(err->message, sizeof err->message, "%s",
+			 "runbook variables nested too deep (a loop?)");
+		return NULL;
+	}
+	v->depth++;
+	out = template_render_with(tmpl, run_vars_lookup, run_vars_lookup_raw, v, quote, err);
+	v->depth--;
+	if (out != NULL)
+		v->scratch[v->n_scratch++] = out;
+	return out;
+}
+
+const char *
+run_vars_lookup_raw(void *ud, const char *name, bool quote, char *why, size_t len)
+{
+	struct run_vars *v = ud;
+	struct template_error err = { 0, "" };
+	const char *tmpl, *out;
+
+	if (v->rb == NULL || (tmpl = runbook_var(v->rb, name)) == NULL) {
+		snprintf(why, len, "\"| raw\" applies to runbook variables only; \"%s\" is %s",
+			 name, run_vars_lookup(v, name) != NULL ? "a site value, always quoted" :
+			 "not a runbook variable");
+		return NULL;
+	}
+	/* command text: the values substituted inside it are quoted as anywhere */
+	out = render_var(v, tmpl, quote, &err);
+	if (out == NULL)
+		snprintf(why, len, "in runbook variable \"%s\": %s", name, err.message);
+	return out;
+}
+
 const char *
 run_vars_lookup(void *ud, const char *name)
 {
@@ -102,16 +144,9 @@ run_vars_lookup(void *ud, const char *name)
 
 	if (v->rb != NULL && (tmpl = runbook_var(v->rb, name)) != NULL) {
 		struct template_error err;
-		char *out;
 
-		if (v->depth >= 8 || v->n_scratch >= ARRAY_LEN(v->scratch))
-			return NULL;
-		v->depth++;
-		out = template_render(tmpl, run_vars_lookup, v, false, &err);
-		v->depth--;
-		if (out != NULL)
-			v->scratch[v->n_scratch++] = out;
-		return out;
+		/* a value: the caller quotes it whole */
+		return render_var(v, tmpl, false, &err);
 	}
 	if (strcmp(name, "run_id") == 0)
 		return v->run_id != NULL ? v->run_id : "RUN_ID";
@@ -391,6 +426,26 @@ lint_name(void *ud, const char *name, size_t offset)
 			   "db_host, standby_host, postgres_bucket)", name);
 }
 
+/* Every "| raw" is reported: a note on a runbook variable, an error on anything else. */
+static void
+lint_ref(void *ud, const char *name, bool raw, size_t offset)
+{
+	struct lint_ctx *c = ud;
+	unsigned col = c->exact ? c->pos.col + (unsigned)offset : c->pos.col;
+
+	lint_name(ud, name, offset);
+	if (!raw)
+		return;
+	if (runbook_var(c->rb, name) != NULL)
+		diag_add(c->dl, DIAG_NOTE, c->rb->path, c->pos.line, col,
+			 "'%s | raw' inserts runbook variable %s as command text (the values "
+			 "substituted inside it stay quoted)", name, name);
+	else if (known_name(c->rb, name))
+		diag_error(c->dl, c->rb->path, c->pos.line, col,
+			   "'%s | raw': raw applies to runbook variables only; %s is a site "
+			   "value and is always quoted", name, name);
+}
+
 static void
 lint_template(struct lint_ctx *c, const char *tmpl, struct rb_pos pos)
 {
@@ -400,7 +455,7 @@ lint_template(struct lint_ctx *c, const char *tmpl, struct rb_pos pos)
 		return;
 	c->pos = pos;
 	c->exact = strchr(tmpl, '\n') == NULL;
-	if (!template_names(tmpl, lint_name, c, &err))
+	if (!template_refs(tmpl, lint_ref, c, &err))
 		diag_error(c->dl, c->rb->path, pos.line,
 			   c->exact ? pos.col + (unsigned)err.offset : pos.col, "%s", err.message);
 }

@@ -109,6 +109,14 @@ char *
 template_render(const char *tmpl, template_lookup_fn lookup, void *ud,
 		bool quote, struct template_error *err)
 {
+	return template_render_with(tmpl, lookup, NULL, ud, quote, err);
+}
+
+char *
+template_render_with(const char *tmpl, template_lookup_fn lookup,
+		     template_raw_fn raw_fn, void *ud, bool quote,
+		     struct template_error *err)
+{
 	struct strbuf sb = STRBUF_INIT;
 	size_t i = 0;
 
@@ -127,7 +135,18 @@ template_render(const char *tmpl, template_lookup_fn lookup, void *ud,
 		strbuf_add(&sb, tmpl + i, at - i);
 		if (!parse_expr(tmpl, at, &name, &raw, &end, err))
 			goto fail;
-		val = lookup(ud, name);
+		if (raw && raw_fn != NULL) {
+			char why[200] = "";
+
+			val = raw_fn(ud, name, quote, why, sizeof why);
+			if (val == NULL) {
+				set_error(err, at, "%s", why[0] != '\0' ? why : "cannot be used raw");
+				free(name);
+				goto fail;
+			}
+		} else {
+			val = lookup(ud, name);
+		}
 		if (val == NULL) {
 			set_error(err, at, "unknown variable \"%s\"", name);
 			free(name);
@@ -150,9 +169,33 @@ fail:
 	return NULL;
 }
 
+struct names_adapter {
+	void (*fn)(void *ud, const char *name, size_t offset);
+	void *ud;
+};
+
+static void
+names_ref(void *ud, const char *name, bool raw, size_t offset)
+{
+	struct names_adapter *a = ud;
+
+	(void)raw;
+	a->fn(a->ud, name, offset);
+}
+
 bool
 template_names(const char *tmpl, void (*fn)(void *ud, const char *name, size_t offset),
 	       void *ud, struct template_error *err)
+{
+	struct names_adapter a = { fn, ud };
+
+	return template_refs(tmpl, names_ref, &a, err);
+}
+
+bool
+template_refs(const char *tmpl,
+	      void (*fn)(void *ud, const char *name, bool raw, size_t offset),
+	      void *ud, struct template_error *err)
 {
 	size_t i = 0;
 
@@ -167,7 +210,7 @@ template_names(const char *tmpl, void (*fn)(void *ud, const char *name, size_t o
 		at = (size_t)(open - tmpl);
 		if (!parse_expr(tmpl, at, &name, &raw, &end, err))
 			return false;
-		fn(ud, name, at);
+		fn(ud, name, raw, at);
 		free(name);
 		i = end;
 	}

@@ -8,7 +8,12 @@
  * that emits only printable text, '\n' and '\t'. Both layers keep their
  * state in struct sanitize_state, so chunk boundaries do not matter.
  * Runs of plain ASCII in the ground state are copied in one go.
+ *
+ * sanitize_fopen puts the same parser behind a stdio stream (fopencookie),
+ * so that a command's whole output passes through it whatever prints it;
+ * sanitize_json escapes instead of dropping, for JSON documents.
  */
+#define _GNU_SOURCE	/* fopencookie */
 #include "drconsole/sanitize.h"
 
 #include <stdio.h>
@@ -138,7 +143,8 @@ ground_c1(struct sanitize_state *st, unsigned long cp)
 static bool
 is_bidi_control(unsigned long cp)
 {
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
 static void
@@ -185,6 +191,8 @@ sequence_control(struct sanitize_state *st, unsigned long cp, struct strbuf *out
 static void
 handle_cp(struct sanitize_state *st, unsigned long cp, struct strbuf *out)
 {
+	if (cp == '\n' && (st->flags & SANITIZE_LINE_ENDS_SEQUENCE))
+		st->mode = MODE_GROUND;		/* a line never hides the next */
 	switch ((enum mode)st->mode) {
 	case MODE_GROUND:
 		handle_ground(st, cp, out);
@@ -384,4 +392,156 @@ sanitize_copy_line(char *dst, size_t len, const char *src)
 	clean = sanitize_string(src, strlen(src), SANITIZE_ONE_LINE);
 	snprintf(dst, len, "%s", clean);
 	free(clean);
+}
+
+/* ---- JSON ---- */
+
+/* The code point of the valid UTF-8 sequence at p (n bytes left), its length in *len. */
+static unsigned long
+utf8_decode(const unsigned char *p, size_t n, size_t *len)
+{
+	unsigned long cp;
+	size_t need;
+
+	if (p[0] < 0x80) {
+		*len = 1;
+		return p[0];
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 1, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		need = 2, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		need = 3, cp = p[0] & 0x07;
+	else
+		goto invalid;
+	if (need >= n || !first_continuation_ok(p[0], p[1]))
+		goto invalid;
+	for (size_t k = 1; k <= need; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			goto invalid;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	*len = need + 1;
+	return cp;
+invalid:
+	*len = 1;
+	return CP_INVALID;
+}
+
+char *
+sanitize_json(const char *json, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)json;
+	struct strbuf sb = STRBUF_INIT;
+	bool in_string = false;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n;
+		unsigned long cp;
+
+		if (!in_string || (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')) {
+			if (p[i] == '"')
+				in_string = !in_string;
+			strbuf_putc(&sb, (char)p[i++]);
+			continue;
+		}
+		if (p[i] == '\\') {	/* an escape: copied with the character it escapes */
+			strbuf_add(&sb, json + i, i + 1 < len ? 2 : 1);
+			i += 2;
+			continue;
+		}
+		cp = utf8_decode(p + i, len - i, &n);
+		if (cp == CP_INVALID)
+			strbuf_puts(&sb, "\\ufffd");
+		else if (cp < 0x20 || cp == CP_DEL || (cp >= 0x80 && cp <= 0x9f) ||
+			 is_bidi_control(cp))
+			strbuf_printf(&sb, "\\u%04lx", cp);
+		else
+			strbuf_add(&sb, json + i, n);
+		i += n;
+	}
+	if (sb.buf == NULL)
+		return xstrdup("");
+	return strbuf_detach(&sb);
+}
+
+/* ---- stream ---- */
+
+struct sanitize_stream {
+	FILE *dst;
+	struct sanitize_state st;
+	struct strbuf out;
+};
+
+static ssize_t
+stream_write(void *cookie, const char *buf, size_t size)
+{
+	struct sanitize_stream *ss = cookie;
+
+	strbuf_reset(&ss->out);
+	sanitize_feed(&ss->st, buf, size, &ss->out);
+	if (ss->out.len > 0 && fwrite(ss->out.buf, 1, ss->out.len, ss->dst) != ss->out.len)
+		return -1;
+	/* the sanitising stream is the buffer: dst is written through */
+	if (fflush(ss->dst) != 0)
+		return -1;
+	return (ssize_t)size;
+}
+
+static int
+stream_close(void *cookie)
+{
+	struct sanitize_stream *ss = cookie;
+	int rc;
+
+	strbuf_reset(&ss->out);
+	sanitize_finish(&ss->st, &ss->out);
+	rc = ss->out.len > 0 && fwrite(ss->out.buf, 1, ss->out.len, ss->dst) != ss->out.len ? EOF : 0;
+	if (fflush(ss->dst) != 0)
+		rc = EOF;
+	strbuf_free(&ss->out);
+	free(ss);
+	return rc;
+}
+
+FILE *
+sanitize_fopen(FILE *dst, int buffering)
+{
+	static const cookie_io_functions_t io = {
+		.read = NULL,
+		.write = stream_write,
+		.seek = NULL,
+		.close = stream_close,
+	};
+	struct sanitize_stream *ss = xcalloc(1, sizeof *ss);
+	FILE *fp;
+
+	ss->dst = dst;
+	sanitize_init(&ss->st, SANITIZE_LINE_ENDS_SEQUENCE);
+	fp = fopencookie(ss, "w", io);
+	if (fp == NULL) {
+		free(ss);
+		return NULL;
+	}
+	setvbuf(fp, NULL, buffering, BUFSIZ);
+	return fp;
+}
+
+char *
+sanitize_utf8(const char *in, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0, n; i < len; i += n) {
+		if (utf8_decode(p + i, len - i, &n) == CP_INVALID)
+			strbuf_puts(&sb, "\xef\xbf\xbd");
+		else
+			strbuf_add(&sb, in + i, n);
+	}
+	if (sb.buf == NULL)
+		return xstrdup("");
+	return strbuf_detach(&sb);
 }

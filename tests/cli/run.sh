@@ -296,6 +296,28 @@ if command -v script >/dev/null 2>&1; then
 else
 	echo "SKIP: log file modes (no script(1) for a terminal)"
 fi
+# "| raw": runbook variables only (site values stay quoted inside them); lint
+# reports every use with its position and refuses it on a site value.
+v=$(variant raw)
+cat > "$v/raw.yml" <<'EOF'
+name: Raw use
+vars:
+  probe_site: curl -sf https://{{ primary.site_host }}/
+steps:
+  - id: probe
+    title: The site answers
+    on: secondary:control
+    run: test -n x && {{ probe_site | raw }} >/dev/null
+EOF
+sed 's#^name: Raw use#name: Raw on a site value#; s#&& {{ probe_site | raw }}#\&\& echo {{ primary.site_host | raw }}#' \
+	"$v/raw.yml" > "$v/rawsite.yml"
+sed -i 's#^\(SITE_HOST: \).*#\1"$(touch /tmp/x) x"#' "$v/envs/production/proxy.yml"
+printf 'runbooks: [%s]\n' "$v/raw.yml" >> "$v/drconsole.yml"
+check "lint notes every | raw with its position" 0 "raw.yml:8:23: note: 'probe_site \| raw' inserts runbook variable probe_site" "$D" -c "$v/drconsole.yml" lint
+check "a raw runbook variable keeps its site values quoted" 0 "curl -sf https://'\\\$\(touch /tmp/x\) x'/ >/dev/null" "$D" -c "$v/drconsole.yml" run "$v/raw.yml" --dry-run
+sed -i "s#^runbooks: .*#runbooks: [$v/rawsite.yml]#" "$v/drconsole.yml"
+check "lint refuses | raw on a site value" 2 "rawsite.yml:8:28: error: 'primary.site_host \| raw': raw applies to runbook variables only" "$D" -c "$v/drconsole.yml" lint
+check "run refuses a runbook with | raw on a site value" 2 "the runbook has errors: not running it" "$D" -c "$v/drconsole.yml" run "$v/rawsite.yml" --dry-run
 
 # No definite leak and no memory error on the offline commands, good and broken
 # input alike (skipped under SANITIZE=1, where ASan does this job).

@@ -624,6 +624,7 @@ fi
 tm kill-session -t "$E2E_SESSION"
 kill "$hang_pid" 2>/dev/null
 wait "$hang_pid" 2>/dev/null
+. "$ROOT/tests/e2e/planted.sh"
 # stderr went to the log while curses was active: nothing a sanitizer said may hide there
 if grep -qE "Sanitizer|runtime error" "$LOG" 2>/dev/null; then
 	echo "FAIL: e2e sanitizer report in the console log"

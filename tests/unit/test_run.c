@@ -669,6 +669,119 @@ test_refusing_executor(void **state)
 	free(cmd);
 }
 
+/*
+ * "| raw" through the run driver's policy: runbook variables only, and the
+ * site values inside a raw variable stay quoted; a site value raw is refused.
+ */
+static void
+test_vars_raw(void **state)
+{
+	struct fixture f;
+	struct runbook rb;
+	struct rb_var vars[3] = {
+		{ (char *)"ssh_site", (char *)"curl -sf https://{{ primary.site_host }}/ && echo {{ primary.env }}",
+		  { 0, 0 } },
+		{ (char *)"word", (char *)"\"$PG_CLUSTER\"", { 0, 0 } },
+		{ (char *)"outer", (char *)"{{ ssh_site | raw }} | wc -l", { 0, 0 } },
+	};
+	struct run_vars v;
+	struct template_error err;
+	char *out;
+
+	(void)state;
+	fixture_init(&f);
+	f.sites[SITE_PRIMARY].site_host = (char *)"$(touch /tmp/pwned)";
+	memset(&rb, 0, sizeof rb);
+	rb.vars = vars;
+	rb.n_vars = 3;
+	memset(&v, 0, sizeof v);
+	v.cfg = &f.cfg;
+	v.sites = f.sp;
+	v.rb = &rb;
+	/* raw: command text, with the site values inside it quoted */
+	out = template_render_with("sh -c x; {{ ssh_site | raw }}", run_vars_lookup, run_vars_lookup_raw,
+				   &v, true, &err);
+	assert_non_null(out);
+	assert_string_equal(out, "sh -c x; curl -sf https://'$(touch /tmp/pwned)'/ && echo "
+			    "'prod; rm -rf /'");
+	free(out);
+	/* a constant raw variable is inserted as it is */
+	out = template_render_with("pg {{ word | raw }} promote", run_vars_lookup, run_vars_lookup_raw,
+				   &v, true, &err);
+	assert_string_equal(out, "pg \"$PG_CLUSTER\" promote");
+	free(out);
+	/* nested: raw inside raw, the site values still quoted */
+	out = template_render_with("{{ outer | raw }}", run_vars_lookup, run_vars_lookup_raw, &v, true,
+				   &err);
+	assert_string_equal(out, "curl -sf https://'$(touch /tmp/pwned)'/ && echo 'prod; rm -rf /' | wc -l");
+	free(out);
+	/* not raw: the variable is one quoted word, as before */
+	out = template_render_with("echo {{ ssh_site }}", run_vars_lookup, run_vars_lookup_raw, &v, true,
+				   &err);
+	assert_string_equal(out, "echo 'curl -sf https://$(touch /tmp/pwned)/ && echo prod; rm -rf /'");
+	free(out);
+	/* shown to the operator (not quoted): the text as it reads */
+	out = template_render_with("Run {{ ssh_site | raw }}", run_vars_lookup, run_vars_lookup_raw, &v,
+				   false, &err);
+	assert_string_equal(out, "Run curl -sf https://$(touch /tmp/pwned)/ && echo prod; rm -rf /");
+	free(out);
+	/* raw on a site value is refused, quoted or not */
+	assert_null(template_render_with("echo {{ primary.site_host | raw }}", run_vars_lookup,
+					 run_vars_lookup_raw, &v, true, &err));
+	assert_int_equal(err.offset, 5);
+	assert_non_null(strstr(err.message, "runbook variables only"));
+	assert_non_null(strstr(err.message, "primary.site_host"));
+	assert_null(template_render_with("{{ run_id | raw }}", run_vars_lookup, run_vars_lookup_raw, &v,
+					 false, &err));
+	assert_null(template_render_with("{{ nope | raw }}", run_vars_lookup, run_vars_lookup_raw, &v,
+					 true, &err));
+	run_vars_free(&v);
+	fixture_fini(&f);
+}
+
+
+/* lint: every "| raw" with its position; an error on a site value */
+static void
+test_lint_raw(void **state)
+{
+	struct fixture f;
+	struct diag_list dl = DIAG_LIST_INIT;
+	char *path;
+	struct runbook *rb;
+	size_t notes = 0;
+
+	(void)state;
+	fixture_init(&f);
+	rb = load_text(
+		"name: R\n"
+		"vars:\n"
+		"  cmd: ls {{ secondary.env | raw }}\n"
+		"steps:\n"
+		"  - id: a\n"
+		"    on: secondary:control\n"
+		"    run: sudo {{ cmd | raw }} {{ secondary.site_host | raw }}\n"
+		"  - id: b\n"
+		"    title: Point {{ cmd|raw }} here\n"
+		"    manual: x\n", &dl, &path);
+	assert_non_null(rb);
+	assert_int_equal(dl.errors, 0);
+	run_lint_runbook(rb, &f.cfg, f.sp, &dl);
+	assert_true(has_diag(&dl, 3, 11, "raw applies to runbook variables only; secondary.env"));
+	assert_true(has_diag(&dl, 7, 15, "'cmd | raw' inserts runbook variable cmd"));
+	assert_true(has_diag(&dl, 7, 31, "raw applies to runbook variables only; secondary.site_host"));
+	assert_true(has_diag(&dl, 9, 18, "'cmd | raw' inserts runbook variable cmd"));
+	assert_int_equal(dl.errors, 2);
+	for (size_t i = 0; i < dl.n; i++)
+		notes += dl.items[i].severity == DIAG_NOTE;
+	assert_int_equal(notes, 2);
+	runbook_free(rb);
+	diag_list_free(&dl);
+	unlink(path);
+	free(path);
+	fixture_fini(&f);
+}
+
+
 int
 main(void)
 {
@@ -686,6 +799,8 @@ main(void)
 		cmocka_unit_test(test_step_timeout_default),
 		cmocka_unit_test(test_read_only_gate),
 		cmocka_unit_test(test_refusing_executor),
+		cmocka_unit_test(test_vars_raw),
+		cmocka_unit_test(test_lint_raw),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

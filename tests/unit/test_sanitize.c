@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "drconsole/output.h"
 #include "drconsole/sanitize.h"
 #include "drconsole/strbuf.h"
 
@@ -251,6 +254,183 @@ test_copy_line(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* What the attacks of the planted-input test use, in one string. */
+#define PLANTED "x\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b]0;title\x07\xc2\x9b" "31m\xe2\x80\xaey"
+
+static void
+test_bidi_marks(void **state)
+{
+	(void)state;
+	/* LRM, RLM and ALM reorder neighbouring text too: dropped with the overrides */
+	CHECK("a\xe2\x80\x8e" "b\xe2\x80\x8f" "c\xd8\x9c" "d", "abcd");
+	CHECK("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad\xe2\x80\xae"
+	      "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9.", ".");
+	/* their neighbours are kept: U+200D (ZWJ), U+2070, Arabic letters */
+	CHECK("\xe2\x80\x8d\xe2\x81\xb0\xd8\xa8", "\xe2\x80\x8d\xe2\x81\xb0\xd8\xa8");
+	CHECK(PLANTED, "xy");
+}
+
+#define JCHECK(in, want) do { \
+		char *got_ = sanitize_json((in), sizeof(in) - 1); \
+		assert_string_equal(got_, (want)); \
+		free(got_); \
+	} while (0)
+
+static void
+test_json_escapes_controls(void **state)
+{
+	(void)state;
+	/* outside strings: JSON's own whitespace and structure are unchanged */
+	JCHECK("{\n  \"a\": [1, true],\n\t\"b\": null\n}", "{\n  \"a\": [1, true],\n\t\"b\": null\n}");
+	/* C1 (encoded), bidi controls and marks, DEL, raw C0 inside a string */
+	JCHECK("[\"a\xc2\x9b" "b\xc2\x85\"]", "[\"a\\u009bb\\u0085\"]");
+	JCHECK("\"\xe2\x80\xae\xe2\x81\xa6\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c\"",
+	       "\"\\u202e\\u2066\\u200e\\u200f\\u061c\"");
+	JCHECK("\"a\x7f\x1b\x07\"", "\"a\\u007f\\u001b\\u0007\"");
+	/* escapes already there are kept whole: \" does not end the string */
+	JCHECK("\"q\\\"\xc2\x9b\\\\\" \"\xc2\x9b\"", "\"q\\\"\\u009b\\\\\" \"\\u009b\"");
+	/* printable non-ASCII stays as it is; invalid UTF-8 becomes U+FFFD */
+	JCHECK("\"caf\xc3\xa9 \xe2\x82\xac\"", "\"caf\xc3\xa9 \xe2\x82\xac\"");
+	JCHECK("\"\xff\xc2\"", "\"\\ufffd\\ufffd\"");
+}
+
+static void
+test_json_round_trip(void **state)
+{
+	json_t *o = json_pack("{s:s,s:[s]}", "site_host", PLANTED, "hosts", "h\xe2\x80\xae" "1");
+	char *text = json_dumps(o, JSON_INDENT(2)), *safe;
+	json_error_t je;
+	json_t *back;
+
+	(void)state;
+	assert_non_null(text);
+	/* jansson alone lets C1 and U+202E through */
+	assert_non_null(strstr(text, "\xc2\x9b"));
+	safe = sanitize_json(text, strlen(text));
+	for (const unsigned char *p = (const unsigned char *)safe; *p != '\0'; p++)
+		assert_true(*p >= 0x20 ? *p < 0x7f : (*p == '\n'));
+	/* the same document: nothing dropped, only escaped */
+	back = json_loads(safe, 0, &je);
+	assert_non_null(back);
+	assert_true(json_equal(o, back));
+	json_decref(back);
+	free(safe);
+	free(text);
+	json_decref(o);
+}
+
+static void
+test_output_json(void **state)
+{
+	json_t *o = json_pack("{s:s}", "name", "run\xc2\x9b" "\xe2\x80\xae");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_int_equal(output_json(o, fp, JSON_COMPACT), 0);
+	fclose(fp);
+	assert_string_equal(buf, "{\"name\":\"run\\u009b\\u202e\"}\n");
+	free(buf);
+	json_decref(o);
+}
+
+/* The stream: every write sanitised, sequences split across writes included. */
+static void
+test_stream(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *dst = open_memstream(&buf, &len);
+	FILE *fp = sanitize_fopen(dst, _IONBF);
+
+	(void)state;
+	assert_non_null(fp);
+	fprintf(fp, "SITE_HOST %s\n", PLANTED);
+	fputs("a\x1b[", fp);		/* a CSI cut between two writes */
+	fputs("2Jb \xe2\x80", fp);	/* and a UTF-8 character */
+	fputs("\xaeok\n", fp);
+	for (const char *p = "c\x1b]0;t\x07" "d\n"; *p != '\0'; p++)
+		fputc(*p, fp);
+	fputs("end\xe2", fp);		/* truncated at the end: U+FFFD at fclose */
+	assert_int_equal(fclose(fp), 0);
+	fflush(dst);
+	assert_string_equal(buf, "SITE_HOST xy\nab ok\ncd\nend" FFFD);
+	fclose(dst);
+	free(buf);
+}
+
+static void
+test_stream_buffered(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *dst = open_memstream(&buf, &len);
+	FILE *fp = sanitize_fopen(dst, _IOFBF);
+	struct strbuf want = STRBUF_INIT;
+
+	(void)state;
+	/* more than a buffer's worth: the sanitiser's state carries across flushes */
+	for (int i = 0; i < 5000; i++) {
+		fprintf(fp, "%d \x1b[3%dm\xe2\x80\xae|", i, i % 8);
+		strbuf_printf(&want, "%d |", i);
+	}
+	assert_int_equal(fclose(fp), 0);
+	fflush(dst);
+	assert_string_equal(buf, strbuf_str(&want));
+	strbuf_free(&want);
+	fclose(dst);
+	free(buf);
+}
+
+/* A sequence cut short (a field truncated to its column) ends at the line's end. */
+static void
+test_line_ends_sequence(void **state)
+{
+	(void)state;
+	/* by default an OSC string runs on across lines, as on a terminal */
+	CHECK("a\x1b]0;pwn\nb\x07" "c\n", "ac\n");
+	CHECK_FLAGS("a\x1b]0;pwn\nb\x07" "c\n", "a\nbc\n", SANITIZE_LINE_ENDS_SEQUENCE);
+	CHECK_FLAGS("a\x1b[3\nb\n", "a\nb\n", SANITIZE_LINE_ENDS_SEQUENCE);
+	CHECK_FLAGS("a\xc2\x9dx\nb\n", "a\nb\n", SANITIZE_LINE_ENDS_SEQUENCE);
+	CHECK_FLAGS("a\x1bP\nb\n", "a\nb\n", SANITIZE_LINE_ENDS_SEQUENCE);
+}
+
+static void
+test_stream_truncated_field(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *dst = open_memstream(&buf, &len);
+	FILE *fp = sanitize_fopen(dst, _IOFBF);
+
+	(void)state;
+	/* "%.8s" cuts the name inside its title sequence: the row still ends */
+	fprintf(fp, "%-10.8s %s\n%s\n", "rb\x1b]0;pwned\x07Z", "dry-run", "next row");
+	assert_int_equal(fclose(fp), 0);
+	fflush(dst);
+	assert_string_equal(buf, "rb\nnext row\n");
+	fclose(dst);
+	free(buf);
+}
+
+static void
+test_utf8_repair(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = sanitize_utf8("host\x9b" "A\x1b\xe2\x80\xae\xff", 11);
+	assert_string_equal(got, "host" FFFD "A\x1b\xe2\x80\xae" FFFD);
+	free(got);
+	got = sanitize_utf8("caf\xc3\xa9", 5);
+	assert_string_equal(got, "caf\xc3\xa9");
+	free(got);
+	got = sanitize_utf8("", 0);
+	assert_string_equal(got, "");
+	free(got);
+}
+
 int
 main(void)
 {
@@ -267,6 +447,15 @@ main(void)
 		cmocka_unit_test(test_unterminated_is_bounded),
 		cmocka_unit_test(test_no_control_survives),
 		cmocka_unit_test(test_copy_line),
+		cmocka_unit_test(test_bidi_marks),
+		cmocka_unit_test(test_json_escapes_controls),
+		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_output_json),
+		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_stream_buffered),
+		cmocka_unit_test(test_line_ends_sequence),
+		cmocka_unit_test(test_stream_truncated_field),
+		cmocka_unit_test(test_utf8_repair),
 	};
 
 	return cmocka_run_group_tests_name("sanitize", tests, NULL, NULL);
