@@ -40,6 +40,14 @@ struct exec_result {
 	bool cancelled;
 	char *error;			/* transport failure (could not run at all) */
 	long long duration_ms;
+	/*
+	 * After a timeout or cancel: the command's process group and session
+	 * (the remote shell's pid over SSH; 0 unknown), and whether the kill
+	 * was confirmed, i.e. no process of it was left afterwards. Not
+	 * confirmed means the command may still be running on its host.
+	 */
+	long pid;
+	bool kill_confirmed;
 };
 
 struct executor {
@@ -62,6 +70,13 @@ struct ssh_pool;
  * which must outlive the executor. req->user NULL: the pool's user.
  */
 struct executor *executor_ssh_create(struct ssh_pool *pool); /* borrows pool */
+
+/*
+ * A POSIX shell command that prints "running" while a process of process
+ * group or session pid is left on the host it runs on (kill -0, pgrep -s),
+ * and "gone" otherwise (caller frees).
+ */
+char *exec_alive_command(long pid);
 
 /* Convenience: run and collect stdout (capped at max bytes) into *out (caller frees). */
 int executor_capture(struct executor *ex, const struct exec_request *req,

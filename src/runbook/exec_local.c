@@ -1,16 +1,19 @@
 /*
  * exec_local.c: run a command with /bin/sh -c on this machine. The child
  * gets its own process group; on timeout or cancel the whole group receives
- * SIGTERM, then SIGKILL two seconds later. Output is read with poll() so
+ * SIGTERM, then SIGKILL two seconds later; the kill counts as confirmed
+ * once no process of the group is left. Output is read with poll() so
  * stdout and stderr stream as they come.
  */
 #define _GNU_SOURCE
 #include "drconsole/executor.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -25,6 +28,39 @@ exec_result_clear(struct exec_result *r)
 	free(r->error);
 	memset(r, 0, sizeof *r);
 	r->exit_status = -1;
+}
+
+/* Is a process of group pgid left that is not a zombie? */
+static bool
+group_alive(pid_t pgid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool alive = false;
+
+	if (d == NULL)
+		return kill(-pgid, 0) == 0;
+	while (!alive && (de = readdir(d)) != NULL) {
+		char path[300], buf[512], *p, state;
+		int pgrp;
+		FILE *fp;
+		size_t n;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof buf - 1, fp);
+		fclose(fp);
+		buf[n] = '\0';
+		/* pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses */
+		if ((p = strrchr(buf, ')')) != NULL && sscanf(p + 1, " %c %*d %d", &state, &pgrp) == 2 &&
+		    pgrp == pgid && state != 'Z')
+			alive = true;
+	}
+	closedir(d);
+	return alive;
 }
 
 static int
@@ -131,6 +167,15 @@ local_run(struct executor *ex, const struct exec_request *req,
 		res->exit_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		res->exit_signal = WTERMSIG(status);
+	if (res->timed_out || res->cancelled) {
+		/* the shell is reaped; what else of its group is left gets SIGKILL */
+		res->pid = pid;
+		if (group_alive(pid))
+			kill(-pid, SIGKILL);
+		for (int i = 0; i < 20 && group_alive(pid); i++)
+			usleep(50 * 1000);
+		res->kill_confirmed = !group_alive(pid);
+	}
 	res->duration_ms = time_mono_ms() - start;
 	return 0;
 }
@@ -150,6 +195,22 @@ executor_local_create(void)
 	ex->run = local_run;
 	ex->free = local_free;
 	return ex;
+}
+
+char *
+exec_alive_command(long pid)
+{
+	/*
+	 * ps sees every user's processes (sudo) and tells zombies apart (a
+	 * killed process waiting to be reaped is gone); without a procps ps,
+	 * kill -s 0, where EPERM means a process of another user is left.
+	 */
+	return xasprintf("if ps -e -o pgid= -o sid= -o stat= >/dev/null 2>&1; then "
+			 "ps -e -o pgid= -o sid= -o stat= | awk -v p=%ld "
+			 "'($1 == p || $2 == p) && $3 !~ /^Z/ { f = 1 } END { exit !f }'; "
+			 "else kill -s 0 -- -%ld 2>/dev/null || "
+			 "kill -s 0 -- -%ld 2>&1 | grep -qi 'not permitted'; fi "
+			 "&& echo running || echo gone", pid, pid, pid);
 }
 
 struct capture {
