@@ -1425,9 +1425,10 @@ drive(struct run *r)
 		}
 	}
 	if (r->p->mode != RUN_DRY && !take_lock(r, resumed)) {
+		/* refused: nothing ran */
 		free(runs_dir);
 		free(resume_path);
-		return 1;
+		return EXIT_REFUSED_RC;
 	}
 	if (!resumed) {
 		/* two runs of one runbook within a second: suffix the id */

@@ -82,6 +82,17 @@ check "status refuses a broken config" 2 "fix the errors above" "$D" -c "$v/drco
 check "check is UNKNOWN on a broken config" 3 "^DRCONSOLE UNKNOWN" "$D" -c "$v/drconsole.yml" check
 check "inventory command prints ansible's shape" 0 '"_meta"' "$D" inventory "$FIX/envs/production/inventory.ini"
 
+# the compat suite's comparison leaves no temporary directory behind
+if command -v ansible-inventory >/dev/null 2>&1; then
+	mkdir -p "$tmp/compat-tmp"
+	TMPDIR=$tmp/compat-tmp python3 tests/compat/compare.py "$D" --invalid tests/compat/invalid/cycle.ini >/dev/null 2>&1
+	left=$(ls -A "$tmp/compat-tmp")
+	[ -z "$left" ] && echo "PASS: compat compare.py removes its temporary HOME" ||
+		echo "FAIL: compat compare.py left $left in TMPDIR"
+else
+	echo "SKIP: compat compare.py temporary HOME (ansible-inventory not installed)"
+fi
+
 # No definite leak and no memory error on the offline commands, good and broken
 # input alike (skipped under SANITIZE=1, where ASan does this job).
 if [ "${SANITIZE:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
