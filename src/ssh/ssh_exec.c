@@ -140,6 +140,7 @@ run_channel(struct ssh_conn *c, const struct exec_request *req, const char *comm
 	LIBSSH2_CHANNEL *ch = NULL;
 	size_t in_off = 0, in_len = req->stdin_data != NULL ? strlen(req->stdin_data) : 0;
 	bool eof_sent = false, out_done = false, err_done = false;
+	long long marker_until = 0;	/* stopping: waiting this long for the pid marker */
 	int rc;
 
 	*started = false;
@@ -182,6 +183,15 @@ run_channel(struct ssh_conn *c, const struct exec_request *req, const char *comm
 		ssize_t n;
 
 		if (stop_requested(req, deadline, res)) {
+			/*
+			 * The command was sent but its pid has not come yet: without
+			 * it the command cannot be ended, so give it a moment.
+			 */
+			if (pf != NULL && pf->active && marker_until == 0)
+				marker_until = time_mono_ms() + ssh_pool_connect_timeout(c->pool);
+		}
+		if ((res->timed_out || res->cancelled) &&
+		    (pf == NULL || !pf->active || time_mono_ms() >= marker_until)) {
 			log_msg(LOG_INFO, "ssh %s: %s; closing the session", c->key,
 				res->cancelled ? "cancelled" : "timed out");
 			abandon(c, &ch);
@@ -232,7 +242,8 @@ run_channel(struct ssh_conn *c, const struct exec_request *req, const char *comm
 			}
 		}
 		if (!moved && (!out_done || !err_done)) {
-			long long d = deadline > 0 ? deadline : time_mono_ms() + 100;
+			long long d = marker_until > 0 ? marker_until
+				      : deadline > 0 ? deadline : time_mono_ms() + 100;
 
 			if (ssh_wait_socket(c, d, 100) < 0) {
 				res->error = xasprintf("poll(%s:%d): %s", c->address, c->port,
