@@ -5,6 +5,12 @@
  * ended is INTERRUPTED and needs an explicit decision (re-run, mark done
  * after checking, skip) — it is never re-run silently.
  *
+ * A step whose command timed out or was cancelled and whose end on its host
+ * could not be confirmed is UNKNOWN: the command may still be running there
+ * (the journal keeps each such host and its remote pid). It needs a
+ * decision too; re-running it is offered only once a check has found the
+ * command gone (a "remote_check" event).
+ *
  * Order rule: a step may start only when every step before it is DONE or
  * SKIPPED.
  */
@@ -24,6 +30,7 @@ enum step_state {
 	STEP_FAILED,
 	STEP_SKIPPED,
 	STEP_INTERRUPTED,
+	STEP_UNKNOWN,		/* timed out or cancelled, end not confirmed */
 };
 
 const char *step_state_name(enum step_state s);
@@ -34,6 +41,12 @@ enum step_decision {
 	DECIDE_SKIP,
 };
 
+/* A host where an UNKNOWN step's command may still run. */
+struct step_remote {
+	char *host;			/* inventory name */
+	long pid;			/* the command's process group and session, 0 unknown */
+};
+
 struct step_status {
 	enum step_state state;
 	long long started_ms;		/* wall clock of the last start, 0 never */
@@ -41,6 +54,9 @@ struct step_status {
 	int exit_status;		/* of the last attempt, -1 unknown */
 	unsigned attempts;
 	char *confirmed_by;		/* who confirmed the last start */
+	struct step_remote *remote;	/* UNKNOWN: where the command may still run */
+	size_t n_remote;
+	bool remote_gone;		/* UNKNOWN: a check found every such command gone */
 };
 
 struct engine {
@@ -76,6 +92,14 @@ bool engine_can_start(const struct engine *e, int i, const char **why);
 json_t *engine_ev_run_start(const struct runbook *rb, const char *mode, const char *user);
 json_t *engine_ev_step_start(const struct rb_step *st, const char *user, const char *target);
 json_t *engine_ev_step_end(const struct rb_step *st, int exit_status, bool ok, long long duration_ms);
+/*
+ * A step_end whose outcome is unknown: the command timed out or was
+ * cancelled and its end was not confirmed on hosts[i] (remote pid pids[i]).
+ */
+json_t *engine_ev_step_unknown(const struct rb_step *st, const struct step_remote *remote,
+			       size_t n, long long duration_ms);
+/* The result of checking an UNKNOWN step's commands: still running, or gone. */
+json_t *engine_ev_remote_check(const struct rb_step *st, bool running, const char *user);
 json_t *engine_ev_skip(const struct rb_step *st, const char *user, const char *reason);
 json_t *engine_ev_decision(const struct rb_step *st, enum step_decision d, const char *user);
 json_t *engine_ev_override(const char *user, const char *reason);

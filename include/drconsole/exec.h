@@ -40,9 +40,24 @@ struct exec_result {
 	bool cancelled;
 	char *error;			/* transport failure (could not run at all) */
 	long long duration_ms;
+	/*
+	 * After a timeout or cancel: the command's process group and session
+	 * (the remote shell's pid over SSH; 0 unknown), and whether the kill
+	 * was confirmed, i.e. no process of it was left afterwards. Not
+	 * confirmed means the command may still be running on its host.
+	 */
+	long pid;
+	bool kill_confirmed;
 };
 
 /* Frees r's strings and resets it (exit_status -1): before a run, and after. */
 void exec_result_clear(struct exec_result *r);
+
+/*
+ * A POSIX shell command that prints "running" while a process of process
+ * group or session pid is left on the host it runs on (kill -0, pgrep -s),
+ * and "gone" otherwise (caller frees).
+ */
+char *exec_alive_command(long pid);
 
 #endif

@@ -55,13 +55,18 @@ struct pg_standby_reading {
 	uint64_t replay_lsn;
 	bool has_msg_age;
 	double msg_age_s;		/* now() - last_msg_receipt_time */
+	uint64_t sender_end_lsn;	/* latest_end_lsn: the primary's WAL end it last reported, 0 unknown */
 };
 
 /*
  * The standby's lag in seconds, reading the replay delay together with the
  * LSN gap: when everything received is replayed and the primary's last
- * message is recent, an old replay timestamp means an idle primary, not lag
- * (*idle set true, lag 0). Returns -1 when unknown.
+ * message is recent, an old replay timestamp (or none: nothing replayed
+ * since a restart) means an idle primary, not lag (*idle set true, lag 0).
+ * "Everything" is the primary's reported WAL end when known, else what was
+ * received: after a restart without writes the receive position is the
+ * start of the segment streaming resumed from, behind the replay position.
+ * Returns -1 when unknown.
  */
 double pg_standby_lag(const struct pg_standby_reading *r, double wal_sender_timeout_s,
 		      bool *idle);

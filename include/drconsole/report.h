@@ -30,6 +30,7 @@ struct report_summary {
 	int steps_failed;
 	int steps_skipped;
 	int steps_interrupted;
+	int steps_unknown;		/* outcome unknown: may still be running */
 	int steps_total;
 };
 

@@ -111,6 +111,7 @@ status_report_live(struct app *app, bool json, FILE *fp)
 	struct run r;
 	enum obs_status worst = OBS_OK;
 	char obj[32];
+	int rc;
 
 	run_probes(app, &r);
 	for (size_t i = 0; i < r.snap->n; i++)
@@ -162,8 +163,20 @@ status_report_live(struct app *app, bool json, FILE *fp)
 			fprintf(fp, "%zu probe%s did not finish before the deadline\n", r.late,
 				r.late == 1 ? "" : "s");
 	}
+	rc = status_live_exit_code(r.snap, r.rpo.status);
 	run_free(&r);
-	return worst == OBS_CRIT ? EXIT_RUNTIME : EXIT_OK;
+	return rc;
+}
+
+int
+status_live_exit_code(const struct status_snapshot *snap, enum obs_status rpo_status)
+{
+	if (snap->n == 0 || rpo_status == OBS_CRIT || rpo_status == OBS_UNKNOWN)
+		return EXIT_RUNTIME;
+	for (size_t i = 0; i < snap->n; i++)
+		if (snap->items[i]->status != OBS_OK && snap->items[i]->status != OBS_WARN)
+			return EXIT_RUNTIME;
+	return EXIT_OK;
 }
 
 int

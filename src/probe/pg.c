@@ -102,10 +102,11 @@ pg_standby_lag(const struct pg_standby_reading *r, double wal_sender_timeout_s,
 	 * talking to us: whatever the replay timestamp says, nothing is
 	 * waiting to be replayed.
 	 */
-	if (r->receiver_streaming && r->receive_lsn != 0 &&
-	    r->receive_lsn == r->replay_lsn && r->has_msg_age &&
-	    r->msg_age_s <= fresh) {
-		*idle = r->has_replay_time && r->replay_delay_s > 1.0;
+	if (r->receiver_streaming && r->replay_lsn != 0 && r->has_msg_age &&
+	    r->msg_age_s <= fresh &&
+	    (r->sender_end_lsn != 0 ? r->replay_lsn >= r->sender_end_lsn
+	     : r->receive_lsn != 0 && r->replay_lsn >= r->receive_lsn)) {
+		*idle = !r->has_replay_time || r->replay_delay_s > 1.0;
 		return 0.0;
 	}
 	if (!r->has_replay_time)
@@ -344,7 +345,7 @@ static const char standby_sql[] =
 	" w.status, w.sender_host, w.slot_name,"
 	" extract(epoch from now() - w.last_msg_receipt_time),"
 	" extract(epoch from current_setting('wal_receiver_timeout')::interval),"
-	" current_setting('server_version')"
+	" current_setting('server_version'), w.latest_end_lsn::text"
 	" FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver w ON true";
 
 static const char primary_sql[] =
@@ -460,6 +461,7 @@ observe_standby(enum site_role site, struct observation *o, const PGresult *res)
 	pg_lsn_parse(cell(res, 0, 3), &r.replay_lsn);
 	r.receiver_streaming = str_eq(status, "streaming");
 	r.msg_age_s = cell_double(res, 0, 7, &r.has_msg_age);
+	pg_lsn_parse(cell(res, 0, 10), &r.sender_end_lsn);
 	timeout_s = cell_double(res, 0, 8, &ok);
 	lag = pg_standby_lag(&r, ok ? timeout_s : 60.0, &idle);
 	gap = r.receive_lsn > r.replay_lsn ? (double)(r.receive_lsn - r.replay_lsn) : 0;
@@ -474,6 +476,7 @@ observe_standby(enum site_role site, struct observation *o, const PGresult *res)
 	obs_add_field(o, "lsn_gap_bytes", "%.0f", gap);
 	obs_add_field(o, "replay_delay_s", "%s", cell(res, 0, 1) ? cell(res, 0, 1) : "-");
 	obs_add_field(o, "last_msg_age_s", "%s", cell(res, 0, 7) ? cell(res, 0, 7) : "-");
+	obs_add_field(o, "sender_end_lsn", "%s", cell(res, 0, 10) ? cell(res, 0, 10) : "-");
 	if (lag >= 0)
 		obs_set_value(o, lag, "s");
 	/* a standby on the other site is what limits data loss if this one vanishes */

@@ -17,6 +17,7 @@ step_state_name(enum step_state s)
 		[STEP_PENDING] = "pending", [STEP_RUNNING] = "running",
 		[STEP_DONE] = "done", [STEP_FAILED] = "failed",
 		[STEP_SKIPPED] = "skipped", [STEP_INTERRUPTED] = "interrupted",
+		[STEP_UNKNOWN] = "outcome unknown",
 	};
 
 	return (unsigned)s < ARRAY_LEN(names) ? names[s] : "unknown";
@@ -32,12 +33,25 @@ engine_init(struct engine *e, const struct runbook *rb)
 		e->steps[i].exit_status = -1;
 }
 
+static void
+remote_clear(struct step_status *s)
+{
+	for (size_t k = 0; k < s->n_remote; k++)
+		free(s->remote[k].host);
+	free(s->remote);
+	s->remote = NULL;
+	s->n_remote = 0;
+	s->remote_gone = false;
+}
+
 void
 engine_free(struct engine *e)
 {
 	if (e->steps != NULL)
-		for (size_t i = 0; i < e->rb->n_steps; i++)
+		for (size_t i = 0; i < e->rb->n_steps; i++) {
 			free(e->steps[i].confirmed_by);
+			remote_clear(&e->steps[i]);
+		}
 	free(e->steps);
 	free(e->mode);
 	memset(e, 0, sizeof *e);
@@ -90,6 +104,7 @@ engine_apply(struct engine *e, const json_t *ev)
 	} else if (s == NULL) {
 		return;
 	} else if (strcmp(event, "step_start") == 0) {
+		remote_clear(s);
 		s->state = STEP_RUNNING;
 		s->started_ms = t;
 		s->ended_ms = 0;
@@ -102,12 +117,31 @@ engine_apply(struct engine *e, const json_t *ev)
 		s->state = json_is_true(ok) ? STEP_DONE : STEP_FAILED;
 		s->ended_ms = t;
 		s->exit_status = (int)ev_int(ev, "exit", -1);
+		if (str_eq(ev_str(ev, "outcome"), "unknown")) {
+			const json_t *rem = json_object_get(ev, "remote");
+			size_t k;
+			json_t *v;
+
+			s->state = STEP_UNKNOWN;
+			s->exit_status = -1;
+			remote_clear(s);
+			s->remote = xcalloc(json_array_size(rem) + 1, sizeof *s->remote);
+			json_array_foreach(rem, k, v) {
+				const char *h = ev_str(v, "host");
+
+				s->remote[s->n_remote].host = xstrdup(h != NULL ? h : "?");
+				s->remote[s->n_remote++].pid = (long)ev_int(v, "pid", 0);
+			}
+		}
 		if (s->state == STEP_DONE && e->rb->steps[i].restores_service &&
 		    e->service_restored_ms == 0)
 			e->service_restored_ms = t;
 	} else if (strcmp(event, "skip") == 0) {
 		s->state = STEP_SKIPPED;
 		s->ended_ms = t;
+	} else if (strcmp(event, "remote_check") == 0) {
+		if (s->state == STEP_UNKNOWN)
+			s->remote_gone = json_is_false(json_object_get(ev, "running"));
 	} else if (strcmp(event, "decision") == 0) {
 		const char *d = ev_str(ev, "decision");
 
@@ -178,6 +212,10 @@ engine_can_start(const struct engine *e, int i, const char **why)
 	case STEP_INTERRUPTED:
 		*why = "the step was interrupted: verify, then re-run, mark done or skip";
 		return false;
+	case STEP_UNKNOWN:
+		*why = "the step's outcome is unknown (its command may still be running): "
+		       "check it, then decide";
+		return false;
 	}
 	return false;
 }
@@ -221,6 +259,32 @@ engine_ev_step_end(const struct rb_step *st, int exit_status, bool ok, long long
 	json_object_set_new(ev, "exit", json_integer(exit_status));
 	json_object_set_new(ev, "ok", json_boolean(ok));
 	json_object_set_new(ev, "duration_ms", json_integer(duration_ms));
+	return ev;
+}
+
+json_t *
+engine_ev_step_unknown(const struct rb_step *st, const struct step_remote *remote, size_t n,
+		       long long duration_ms)
+{
+	json_t *ev = engine_ev_step_end(st, -1, false, duration_ms);
+	json_t *rem = json_array();
+
+	json_object_set_new(ev, "outcome", json_string("unknown"));
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(rem, json_pack("{s:s,s:I}", "host", remote[k].host,
+						     "pid", (json_int_t)remote[k].pid));
+	json_object_set_new(ev, "remote", rem);
+	return ev;
+}
+
+json_t *
+engine_ev_remote_check(const struct rb_step *st, bool running, const char *user)
+{
+	json_t *ev = ev_new("remote_check");
+
+	json_object_set_new(ev, "step", json_string(st->id));
+	json_object_set_new(ev, "running", json_boolean(running));
+	json_object_set_new(ev, "user", json_string(user));
 	return ev;
 }
 

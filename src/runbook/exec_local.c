@@ -1,16 +1,19 @@
 /*
  * exec_local.c: run a command with /bin/sh -c on this machine. The child
  * gets its own process group; on timeout or cancel the whole group receives
- * SIGTERM, then SIGKILL two seconds later. Output is read with poll() so
+ * SIGTERM, then SIGKILL two seconds later; the kill counts as confirmed
+ * once no process of the group is left. Output is read with poll() so
  * stdout and stderr stream as they come.
  */
 #define _GNU_SOURCE
 #include "drconsole/executor.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -18,6 +21,39 @@
 
 #include "drconsole/strbuf.h"
 #include "drconsole/util.h"
+
+/* Is a process of group pgid left that is not a zombie? */
+static bool
+group_alive(pid_t pgid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool alive = false;
+
+	if (d == NULL)
+		return kill(-pgid, 0) == 0;
+	while (!alive && (de = readdir(d)) != NULL) {
+		char path[300], buf[512], *p, state;
+		int pgrp;
+		FILE *fp;
+		size_t n;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof buf - 1, fp);
+		fclose(fp);
+		buf[n] = '\0';
+		/* pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses */
+		if ((p = strrchr(buf, ')')) != NULL && sscanf(p + 1, " %c %*d %d", &state, &pgrp) == 2 &&
+		    pgrp == pgid && state != 'Z')
+			alive = true;
+	}
+	closedir(d);
+	return alive;
+}
 
 static int
 local_run(struct executor *ex, const struct exec_request *req,
@@ -123,6 +159,15 @@ local_run(struct executor *ex, const struct exec_request *req,
 		res->exit_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		res->exit_signal = WTERMSIG(status);
+	if (res->timed_out || res->cancelled) {
+		/* the shell is reaped; what else of its group is left gets SIGKILL */
+		res->pid = pid;
+		if (group_alive(pid))
+			kill(-pid, SIGKILL);
+		for (int i = 0; i < 20 && group_alive(pid); i++)
+			usleep(50 * 1000);
+		res->kill_confirmed = !group_alive(pid);
+	}
 	res->duration_ms = time_mono_ms() - start;
 	return 0;
 }

@@ -85,6 +85,9 @@ report_summarise(const struct report_input *in, struct report_summary *out)
 		case STEP_INTERRUPTED:
 			out->steps_interrupted++;
 			break;
+		case STEP_UNKNOWN:
+			out->steps_unknown++;
+			break;
 		case STEP_PENDING:
 		case STEP_RUNNING:
 			break;
@@ -136,6 +139,9 @@ report_write(FILE *fp, const struct report_input *in)
 	fprintf(fp, "- Steps: %d done, %d skipped, %d failed, %d interrupted, of %d\n",
 		sum.steps_done, sum.steps_skipped, sum.steps_failed,
 		sum.steps_interrupted, sum.steps_total);
+	if (sum.steps_unknown > 0)
+		fprintf(fp, "- Outcome unknown: %d step(s) timed out or were cancelled and their "
+			"command was not confirmed ended on its host\n", sum.steps_unknown);
 	if (in->journal->torn > 0 || in->journal->bad > 0)
 		fprintf(fp, "- Journal: %zu incomplete and %zu unreadable line(s) ignored\n",
 			in->journal->torn, in->journal->bad);

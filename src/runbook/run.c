@@ -362,16 +362,37 @@ par_main(void *arg)
 	return NULL;
 }
 
+/* Timed out or cancelled, and the kill not confirmed: the command may still run. */
+static bool
+outcome_unknown(const struct host_out *h)
+{
+	return h->rc == 0 && (h->res.timed_out || h->res.cancelled) && !h->res.kill_confirmed;
+}
+
 /* A one-line description of how a host's command ended. */
 static char *
 describe(const struct host_out *h)
 {
 	if (h->rc != 0)
 		return xasprintf("could not run: %s", h->res.error != NULL ? h->res.error : "?");
+	if (outcome_unknown(h)) {
+		char what[64], pid[64];
+
+		if (h->res.timed_out)
+			snprintf(what, sizeof what, "timed out after %lldms", h->timeout_ms);
+		else
+			snprintf(what, sizeof what, "cancelled");
+		if (h->res.pid > 0)
+			snprintf(pid, sizeof pid, "remote pid %ld", h->res.pid);
+		else
+			snprintf(pid, sizeof pid, "remote pid not known");
+		return xasprintf("%s; outcome UNKNOWN: the kill was not confirmed, the command may "
+				 "still be running on %s (%s)", what, h->t->host, pid);
+	}
 	if (h->res.timed_out)
-		return xasprintf("timed out after %lldms (killed)", h->timeout_ms);
+		return xasprintf("timed out after %lldms (killed: confirmed gone)", h->timeout_ms);
 	if (h->res.cancelled)
-		return xstrdup("cancelled");
+		return xstrdup("cancelled (killed: confirmed gone)");
 	if (h->res.exit_signal != 0)
 		return xasprintf("killed by signal %d", h->res.exit_signal);
 	return xasprintf("exit %d", h->res.exit_status);
@@ -381,12 +402,15 @@ describe(const struct host_out *h)
  * Run cmd on every target (serially, or in parallel); each host's result is
  * audited. Returns true when all exited with expect_exit and (when given)
  * printed expect_output. *exit_out is the first failing (or last) status;
- * *output_out the sanitised output (caller frees).
+ * *output_out the sanitised output (caller frees). Hosts where the command
+ * timed out or was cancelled and its end was not confirmed go to *unknown
+ * (caller frees with remote_free; unknown may be NULL).
  */
 static bool
 exec_targets(struct run *r, const struct rb_step *st, enum site_role site, const char *cmd,
 	     const struct run_target *t, size_t n, bool parallel, int expect_exit,
-	     const char *expect_output, int *exit_out, char **output_out)
+	     const char *expect_output, int *exit_out, char **output_out,
+	     struct step_remote **unknown, size_t *n_unknown)
 {
 	struct executor *ex = site_executor(r, site);
 	struct host_out *hs = xcalloc(n, sizeof *hs);
@@ -394,6 +418,10 @@ exec_targets(struct run *r, const struct rb_step *st, enum site_role site, const
 	bool ok = true;
 
 	*exit_out = 0;
+	if (unknown != NULL) {
+		*unknown = xcalloc(n + 1, sizeof **unknown);
+		*n_unknown = 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		hs[i].r = r;
 		hs[i].t = &t[i];
@@ -453,12 +481,17 @@ exec_targets(struct run *r, const struct rb_step *st, enum site_role site, const
 			} else if (ok) {
 				*exit_out = hs[i].res.exit_status;
 			}
+			if (outcome_unknown(&hs[i]) && unknown != NULL) {
+				(*unknown)[*n_unknown].host = xstrdup(t[i].host);
+				(*unknown)[(*n_unknown)++].pid = hs[i].res.pid;
+			}
 			if (hs[i].rc == 0 || hs[i].res.error == NULL || !str_starts_with(hs[i].res.error, "not run"))
-				alog(r, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:b,s:s?}", "event", "command",
+				alog(r, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:b,s:s?,s:s?}", "event", "command",
 					"step", st->id, "host", t[i].host, "address", t[i].address,
 					"command", cmds[i], "exit", hs[i].res.exit_status,
 					"duration_ms", (json_int_t)hs[i].res.duration_ms, "ok", host_ok,
-					"error", hs[i].rc != 0 ? hs[i].res.error : NULL));
+					"error", hs[i].rc != 0 ? hs[i].res.error : NULL,
+					"outcome", outcome_unknown(&hs[i]) ? "unknown" : NULL));
 			strbuf_printf(&all, "%s%s: %s\n", n > 1 ? "" : "", t[i].host, d);
 			strbuf_puts(&all, strbuf_str(&hs[i].text));
 			free(d);
@@ -699,7 +732,7 @@ eval_check(struct run *r, const struct rb_step *st, bool run_commands, bool *eva
 			return false;
 		}
 		ok = exec_targets(r, st, st->on_site, cmd, t, n, st->parallel, st->expect_exit,
-				  st->expect_output, &ex, &out);
+				  st->expect_output, &ex, &out, NULL, NULL);
 		*msg = xasprintf("%s: %s", cmd, ok ? "passed" : "failed");
 		free(out);
 		free(cmd);
@@ -785,20 +818,180 @@ resume_preflight(struct run *r)
 	return preflight(r);
 }
 
-/* An interrupted or failed step: the operator decides. false = stop. */
+static bool
+cancel_requested(const struct run *r)
+{
+	return r->p->cancel != NULL && __atomic_load_n(r->p->cancel, __ATOMIC_RELAXED) != 0;
+}
+
+/* Is rem's command still running on its host? 1 yes, 0 gone, -1 could not tell (*msg). */
+static int
+remote_alive(struct run *r, const struct rb_step *st, const struct step_remote *rem, char **msg)
+{
+	struct run_target *t = NULL;
+	struct exec_request req;
+	struct exec_result res;
+	char *err = NULL, *cmd, *out = NULL;
+	size_t n = run_resolve_targets(r->cfg, r->p->sites[st->on_site], rem->host, &t, &err);
+	int alive = -1;
+
+	*msg = NULL;
+	if (n == 0) {
+		*msg = err;
+		return -1;
+	}
+	cmd = exec_alive_command(rem->pid);
+	memset(&req, 0, sizeof req);
+	req.host = t[0].host;
+	req.address = t[0].address;
+	req.port = t[0].port;
+	req.user = t[0].user;
+	req.command = cmd;
+	req.timeout_ms = (r->cfg->ssh.connect_timeout_ms > 0 ? r->cfg->ssh.connect_timeout_ms : 5000) +
+			 5000;
+	if (executor_capture(site_executor(r, st->on_site), &req, 64, &out, &res) == 0 &&
+	    !res.timed_out && res.exit_status == 0 && strstr(out, "running") != NULL)
+		alive = 1;
+	else if (res.error == NULL && !res.timed_out && res.exit_status == 0 &&
+		 strstr(out, "gone") != NULL)
+		alive = 0;
+	else
+		*msg = xstrdup(res.error != NULL ? res.error : res.timed_out ? "timed out"
+			       : "unexpected answer");
+	exec_result_clear(&res);
+	free(out);
+	free(cmd);
+	free(err);
+	run_targets_free(t, n);
+	return alive;
+}
+
+/*
+ * An UNKNOWN step: look on each host whether its command still runs, every
+ * 2 s until none does, for at most the step's timeout (10 minutes at
+ * least), or until the operator cancels; journal what was found. false: the
+ * journal failed.
+ */
+static bool
+check_remote(struct run *r, int i)
+{
+	const struct rb_step *st = &r->rb->steps[i];
+	const struct step_status *ss = &r->eng.steps[i];
+	long long wait_ms = st->timeout_ms > 600000 ? st->timeout_ms : 600000;
+	long long t0 = time_mono_ms(), next_note = t0 + 30000;
+	int *state = xcalloc(ss->n_remote + 1, sizeof *state);	/* 1 running, 0 gone, -1 ? */
+	char buf[32];
+	bool running = true, checkable = false, ok;
+
+	if (r->p->cancel != NULL)
+		__atomic_store_n(r->p->cancel, 0, __ATOMIC_RELAXED);
+	for (size_t k = 0; k < ss->n_remote; k++) {
+		state[k] = -1;
+		if (ss->remote[k].pid > 0)
+			checkable = true;
+		else
+			say(r, "  %s: the remote pid is not known: check the host by hand", ss->remote[k].host);
+	}
+	if (checkable)
+		say(r, "%sChecking every 2s, for at most %s, whether the command of %s still runs "
+		    "(cancel stops waiting)", r->label, duration_format(wait_ms, buf, sizeof buf), st->id);
+	while (checkable) {
+		running = false;
+		for (size_t k = 0; k < ss->n_remote; k++) {
+			char *msg = NULL;
+
+			if (ss->remote[k].pid <= 0) {
+				running = true;
+				continue;
+			}
+			if (state[k] == 0)
+				continue;
+			state[k] = remote_alive(r, st, &ss->remote[k], &msg);
+			if (state[k] != 0)
+				running = true;
+			if (state[k] < 0 && time_mono_ms() >= next_note)
+				say(r, "  %s: could not check remote pid %ld: %s", ss->remote[k].host,
+				    ss->remote[k].pid, msg);
+			free(msg);
+		}
+		if (!running || time_mono_ms() - t0 >= wait_ms || cancel_requested(r))
+			break;
+		if (time_mono_ms() >= next_note) {
+			say(r, "  still running (or not reachable) after %s",
+			    duration_format(time_mono_ms() - t0, buf, sizeof buf));
+			next_note = time_mono_ms() + 30000;
+		}
+		for (int w = 0; w < 20 && !cancel_requested(r); w++)
+			usleep(100 * 1000);
+	}
+	if (r->p->cancel != NULL)
+		__atomic_store_n(r->p->cancel, 0, __ATOMIC_RELAXED);
+	for (size_t k = 0; k < ss->n_remote; k++)
+		if (ss->remote[k].pid > 0)
+			say(r, "  %s: remote pid %ld %s", ss->remote[k].host, ss->remote[k].pid,
+			    state[k] == 0 ? "is gone" : state[k] > 0 ? "is STILL RUNNING"
+			    : "could not be checked (host not reachable?)");
+	free(state);
+	alog(r, json_pack("{s:s,s:s,s:b}", "event", "remote_check", "step", st->id,
+			  "running", running));
+	ok = jlog(r, engine_ev_remote_check(st, running, r->user));
+	if (!running)
+		say(r, "%sThe command of %s is no longer running; its exit status was not seen.",
+		    r->label, st->id);
+	return ok;
+}
+
+/* An interrupted, failed or unknown-outcome step: the operator decides. false = stop. */
 static bool
 decide(struct run *r, int i)
 {
 	const struct rb_step *st = &r->rb->steps[i];
-	bool interrupted = r->eng.steps[i].state == STEP_INTERRUPTED;
+	const struct step_status *ss = &r->eng.steps[i];
+	bool interrupted = ss->state == STEP_INTERRUPTED;
 	static const char *const opts_int[] = {
 		"stop here", "re-run it", "mark it done (I checked it completed)", "skip it",
 	};
 	static const char *const opts_fail[] = { "stop here", "re-run it", "skip it" };
+	static const char *const opts_unknown[] = {
+		"stop here", "check whether it still runs, and wait for it to end",
+		"mark it done (I checked it completed)", "skip it",
+	};
 	int c;
 	enum step_decision d;
 
-	if (interrupted) {
+	if (ss->state == STEP_UNKNOWN) {
+		struct strbuf where = STRBUF_INIT;
+
+		for (size_t k = 0; k < ss->n_remote; k++) {
+			strbuf_printf(&where, "%s%s ", k > 0 ? ", " : "", ss->remote[k].host);
+			if (ss->remote[k].pid > 0)
+				strbuf_printf(&where, "(remote pid %ld)", ss->remote[k].pid);
+			else
+				strbuf_puts(&where, "(remote pid not known)");
+		}
+		if (!ss->remote_gone) {
+			say(r, "%sStep %s (%s): outcome UNKNOWN. Its command timed out or was cancelled "
+			    "and was not confirmed ended: it may still be running on %s. Re-running it "
+			    "now could run it twice.", r->label, st->id, r->titles[i], strbuf_str(&where));
+			strbuf_free(&where);
+			c = ask_choose(r, "Decision for the step whose outcome is unknown", opts_unknown,
+				       4, 0);
+			if (c == 0)
+				return false;
+			if (c == 1)
+				return check_remote(r, i);
+			d = c == 2 ? DECIDE_MARK_DONE : DECIDE_SKIP;
+		} else {
+			say(r, "%sStep %s (%s): its command is no longer running on %s, but its exit "
+			    "status was not seen. Check on the hosts what it did before deciding.",
+			    r->label, st->id, r->titles[i], strbuf_str(&where));
+			strbuf_free(&where);
+			c = ask_choose(r, "Decision for the step whose outcome is unknown", opts_int, 4, 0);
+			if (c == 0)
+				return false;
+			d = c == 1 ? DECIDE_RERUN : c == 2 ? DECIDE_MARK_DONE : DECIDE_SKIP;
+		}
+	} else if (interrupted) {
 		say(r, "%sStep %s (%s) was INTERRUPTED: it started and never reported an end. "
 		    "Check on the hosts what it did before deciding.", r->label, st->id, st->title);
 		c = ask_choose(r, "Decision for the interrupted step", opts_int, 4, 0);
@@ -818,7 +1011,15 @@ decide(struct run *r, int i)
 	return jlog(r, engine_ev_decision(st, d, r->user));
 }
 
-enum step_result { STEP_OK, STEP_STOP, STEP_FAILED_RES };
+enum step_result { STEP_OK, STEP_STOP, STEP_FAILED_RES, STEP_UNKNOWN_RES };
+
+static void
+remote_free(struct step_remote *rem, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		free(rem[k].host);
+	free(rem);
+}
 
 static enum step_result
 do_step(struct run *r, int i)
@@ -834,6 +1035,8 @@ do_step(struct run *r, int i)
 	int exit_status = 0;
 	enum step_result result = STEP_OK;
 	json_t *rpo_ev = NULL;
+	struct step_remote *unknown = NULL;
+	size_t n_unknown = 0;
 
 	r->current = i;
 	notify(r, false, 0);
@@ -979,7 +1182,22 @@ do_step(struct run *r, int i)
 		exit_status = ok ? 0 : 1;
 	} else {
 		ok = exec_targets(r, st, st->on_site, cmd, t, n, st->parallel, 0, NULL, &exit_status,
-				  &output);
+				  &output, &unknown, &n_unknown);
+	}
+	if (n_unknown > 0) {
+		json_t *ev = engine_ev_step_unknown(st, unknown, n_unknown, time_mono_ms() - t0);
+
+		if (output != NULL)
+			json_object_set_new(ev, "output", json_string(output));
+		if (!jlog(r, ev)) {
+			result = STEP_STOP;
+			goto out;
+		}
+		say(r, "%s%s: outcome UNKNOWN after %s: the command was not confirmed ended and may "
+		    "still be running on its host; re-running it now could run it twice", r->label,
+		    st->id, duration_format(time_mono_ms() - t0, buf, sizeof buf));
+		result = STEP_UNKNOWN_RES;
+		goto out;
 	}
 	if (ok && st->kind != RB_CHECK && verify != NULL) {
 		int vx = 0;
@@ -987,7 +1205,7 @@ do_step(struct run *r, int i)
 
 		say(r, "  verifying: %s", verify);
 		ok = exec_targets(r, st, st->on_site, verify, t, n, st->parallel, st->verify_expect_exit,
-				  st->verify_expect_output, &vx, &vout);
+				  st->verify_expect_output, &vx, &vout, NULL, NULL);
 		free(vout);
 		if (!ok)
 			say(r, "  verification FAILED");
@@ -1019,6 +1237,7 @@ do_step(struct run *r, int i)
 		result = STEP_FAILED_RES;
 out:
 	json_decref(rpo_ev);
+	remote_free(unknown, n_unknown);
 	free(err);
 	free(title);
 	free(cmd);
@@ -1553,9 +1772,10 @@ drive(struct run *r)
 		}
 	}
 	if (r->p->mode != RUN_DRY && !take_lock(r, resumed)) {
+		/* refused: nothing ran */
 		free(runs_dir);
 		free(resume_path);
-		return 1;
+		return EXIT_REFUSED_RC;
 	}
 	if (!audit_ok(r)) {
 		free(runs_dir);
@@ -1633,7 +1853,8 @@ drive(struct run *r)
 			return finish(r, "failed", 1);
 		if (!audit_ok(r))
 			return finish(r, "stopped", 1);
-		if (r->eng.steps[i].state == STEP_INTERRUPTED || r->eng.steps[i].state == STEP_FAILED) {
+		if (r->eng.steps[i].state == STEP_INTERRUPTED || r->eng.steps[i].state == STEP_FAILED ||
+		    r->eng.steps[i].state == STEP_UNKNOWN) {
 			if (!decide(r, i))
 				return finish(r, "stopped", 1);
 			continue;
@@ -1654,6 +1875,9 @@ drive(struct run *r)
 		if (!audit_ok(r))
 			return finish(r, "stopped", 1);
 		if (sr == STEP_STOP)
+			return finish(r, "stopped", 1);
+		/* the command may still be running: never continue past it unasked */
+		if (sr == STEP_UNKNOWN_RES && r->rb->steps[i].on_failure == RB_FAIL_STOP)
 			return finish(r, "stopped", 1);
 		if (sr == STEP_FAILED_RES) {
 			const struct rb_step *st = &r->rb->steps[i];

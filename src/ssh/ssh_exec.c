@@ -22,10 +22,16 @@
  *     (the marker is taken off stderr before on_output sees it): $$ is the
  *     remote shell, which sshd made a session and process-group leader.
  *     After closing, a fresh session to the same host (kept in the pool
- *     afterwards) runs `kill -TERM -- -PID; pkill -TERM -s PID`, so the
+ *     afterwards) runs `kill -s TERM -- -PID; pkill -TERM -s PID`, so the
  *     remote side sees SIGTERM in every process of the command's session,
- *     within the connect timeout. A process that changed session (setsid,
- *     sudo with use_pty) is not reached. The login shell must be POSIX.
+ *     within the connect timeout; what is left two seconds later gets
+ *     SIGKILL. A process that changed session (setsid, sudo with use_pty)
+ *     is not reached. The login shell must be POSIX.
+ *  3. the same fresh session then looks for any process left in that
+ *     process group or session (exec_alive_command). Only when it finds
+ *     none is the kill confirmed (exec_result.kill_confirmed); a host that
+ *     cannot be reached again, or a process left, means the command may
+ *     still be running there, and the caller must say so.
  */
 #include "drconsole/ssh.h"
 
@@ -47,6 +53,22 @@ exec_result_clear(struct exec_result *r)
 	free(r->error);
 	memset(r, 0, sizeof *r);
 	r->exit_status = -1;
+}
+
+char *
+exec_alive_command(long pid)
+{
+	/*
+	 * ps sees every user's processes (sudo) and tells zombies apart (a
+	 * killed process waiting to be reaped is gone); without a procps ps,
+	 * kill -s 0, where EPERM means a process of another user is left.
+	 */
+	return xasprintf("if ps -e -o pgid= -o sid= -o stat= >/dev/null 2>&1; then "
+			 "ps -e -o pgid= -o sid= -o stat= | awk -v p=%ld "
+			 "'($1 == p || $2 == p) && $3 !~ /^Z/ { f = 1 } END { exit !f }'; "
+			 "else kill -s 0 -- -%ld 2>/dev/null || "
+			 "kill -s 0 -- -%ld 2>&1 | grep -qi 'not permitted'; fi "
+			 "&& echo running || echo gone", pid, pid, pid);
 }
 
 static const char *
@@ -142,6 +164,7 @@ run_channel(struct ssh_conn *c, const struct exec_request *req, const char *comm
 	LIBSSH2_CHANNEL *ch = NULL;
 	size_t in_off = 0, in_len = req->stdin_data != NULL ? strlen(req->stdin_data) : 0;
 	bool eof_sent = false, out_done = false, err_done = false;
+	long long marker_until = 0;	/* stopping: waiting this long for the pid marker */
 	int rc;
 
 	*started = false;
@@ -184,6 +207,15 @@ run_channel(struct ssh_conn *c, const struct exec_request *req, const char *comm
 		ssize_t n;
 
 		if (stop_requested(req, deadline, res)) {
+			/*
+			 * The command was sent but its pid has not come yet: without
+			 * it the command cannot be ended, so give it a moment.
+			 */
+			if (pf != NULL && pf->active && marker_until == 0)
+				marker_until = time_mono_ms() + ssh_pool_connect_timeout(c->pool);
+		}
+		if ((res->timed_out || res->cancelled) &&
+		    (pf == NULL || !pf->active || time_mono_ms() >= marker_until)) {
 			log_msg(LOG_INFO, "ssh %s: %s; closing the session", c->key,
 				res->cancelled ? "cancelled" : "timed out");
 			abandon(c, &ch);
@@ -234,7 +266,8 @@ run_channel(struct ssh_conn *c, const struct exec_request *req, const char *comm
 			}
 		}
 		if (!moved && (!out_done || !err_done)) {
-			long long d = deadline > 0 ? deadline : time_mono_ms() + 100;
+			long long d = marker_until > 0 ? marker_until
+				      : deadline > 0 ? deadline : time_mono_ms() + 100;
 
 			if (ssh_wait_socket(c, d, 100) < 0) {
 				res->error = xasprintf("poll(%s:%d): %s", c->address, c->port,
@@ -280,16 +313,40 @@ run_channel(struct ssh_conn *c, const struct exec_request *req, const char *comm
 	return 0;
 }
 
-/* After a timeout or cancel: a fresh session TERMs the command's process group and session. */
+struct kill_out {
+	char buf[256];
+	size_t len;
+};
+
 static void
+kill_output(void *ud, enum exec_stream stream, const char *data, size_t len)
+{
+	struct kill_out *o = ud;
+
+	if (stream != EXEC_STDOUT)
+		return;
+	if (len > sizeof o->buf - 1 - o->len)
+		len = sizeof o->buf - 1 - o->len;
+	memcpy(o->buf + o->len, data, len);
+	o->len += len;
+	o->buf[o->len] = '\0';
+}
+
+/*
+ * After a timeout or cancel: a fresh session TERMs the command's process
+ * group and session, waits up to two seconds for them to go, KILLs what is
+ * left, and looks again. true only when it saw nothing left (confirmed).
+ */
+static bool
 kill_remote(struct ssh_conn *c, long pid)
 {
 	struct ssh_status st;
 	struct exec_result r;
 	struct exec_request kreq;
-	char cmd[160];
+	struct kill_out out = { .len = 0 };
+	char *alive, *cmd;
 	long long bound = ssh_pool_connect_timeout(c->pool);
-	bool started;
+	bool started, gone = false;
 
 	memset(&st, 0, sizeof st);
 	if (ssh_conn_open(c, time_mono_ms() + bound, &st) != 0) {
@@ -297,23 +354,37 @@ kill_remote(struct ssh_conn *c, long pid)
 			st.error != NULL ? st.error : "?");
 		ssh_status_clear(&st);
 		c->broken = true;
-		return;
+		return false;
 	}
 	ssh_status_clear(&st);
 	c->broken = false;
-	snprintf(cmd, sizeof cmd,
-		 "kill -TERM -- -%ld 2>/dev/null; pkill -TERM -s %ld 2>/dev/null; true", pid, pid);
+	alive = exec_alive_command(pid);
+	cmd = xasprintf("a() { %s; }; kill -s TERM -- -%ld 2>/dev/null; pkill -TERM -s %ld 2>/dev/null; "
+			"i=0; while [ $i -lt 10 ] && [ \"$(a)\" = running ]; do "
+			"sleep 0.2 2>/dev/null || sleep 1; i=$((i + 1)); done; "
+			"if [ \"$(a)\" = running ]; then kill -s KILL -- -%ld 2>/dev/null; "
+			"pkill -KILL -s %ld 2>/dev/null; sleep 0.5 2>/dev/null || sleep 1; fi; a",
+			alive, pid, pid, pid, pid);
 	memset(&kreq, 0, sizeof kreq);
 	kreq.command = cmd;
-	kreq.timeout_ms = bound;
+	kreq.timeout_ms = bound + 5000;
+	kreq.on_output = kill_output;
+	kreq.ud = &out;
 	memset(&r, 0, sizeof r);
 	r.exit_status = -1;
-	if (run_channel(c, &kreq, cmd, &r, &started, NULL) != 0 || r.timed_out)
+	if (run_channel(c, &kreq, cmd, &r, &started, NULL) != 0 || r.timed_out || r.error != NULL) {
 		log_msg(LOG_WARN, "ssh %s: ending remote pid %ld: %s", c->key, pid,
 			r.error != NULL ? r.error : "timed out");
-	else
-		log_msg(LOG_INFO, "ssh %s: sent SIGTERM to remote process group %ld", c->key, pid);
+	} else {
+		gone = strstr(out.buf, "gone") != NULL;
+		log_msg(gone ? LOG_INFO : LOG_WARN, "ssh %s: remote process group %ld %s", c->key, pid,
+			gone ? "ended (SIGTERM, then SIGKILL if needed): confirmed gone"
+			     : "still running after SIGTERM and SIGKILL");
+	}
 	free(r.error);
+	free(cmd);
+	free(alive);
+	return gone;
 }
 
 void
@@ -337,8 +408,9 @@ ssh_lease_exec(struct ssh_lease *lease, const struct exec_request *req,
 	command = xasprintf("printf '\\036drconsole-pid=%%s\\036' \"$$\" >&2; %s", req->command);
 	rc = run_channel(c, req, command, res, started, &pf);
 	free(command);
+	res->pid = pf.pid;
 	if (rc == 0 && (res->timed_out || res->cancelled) && pf.pid > 0 && !lease->no_remote_kill)
-		kill_remote(c, pf.pid);
+		res->kill_confirmed = kill_remote(c, pf.pid);
 	res->duration_ms = time_mono_ms() - start;
 	return rc;
 }

@@ -212,6 +212,7 @@ step_symbol(enum step_state s, bool utf8)
 	case STEP_FAILED: return utf8 ? "✗" : "x";
 	case STEP_SKIPPED: return "-";
 	case STEP_INTERRUPTED: return "!";
+	case STEP_UNKNOWN: return "?";
 	}
 	return "?";
 }
@@ -226,6 +227,7 @@ step_word(enum step_state s)
 	case STEP_FAILED: return "FAILED";
 	case STEP_SKIPPED: return "skipped";
 	case STEP_INTERRUPTED: return "INTERRUPTED";
+	case STEP_UNKNOWN: return "UNKNOWN";
 	}
 	return "?";
 }
@@ -240,6 +242,7 @@ step_elem(enum step_state s)
 	case STEP_FAILED: return UI_step_failed;
 	case STEP_SKIPPED: return UI_dim;
 	case STEP_INTERRUPTED: return UI_warn;
+	case STEP_UNKNOWN: return UI_warn;
 	}
 	return UI_normal;
 }

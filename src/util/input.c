@@ -147,3 +147,9 @@ input_read(const char *path, enum input_kind kind, size_t *len_out, char **err)
 		*len_out = len;
 	return buf;
 }
+
+char *
+file_read_all(const char *path, size_t *len_out)
+{
+	return input_read(path, INPUT_OTHER, len_out, NULL);
+}

@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drconsole/input.h"
 
 static void (*fatal_hook)(void);
 
@@ -195,12 +194,6 @@ str_array_free(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-char *
-file_read_all(const char *path, size_t *len_out)
-{
-	return input_read(path, INPUT_OTHER, len_out, NULL);
 }
 
 long long

@@ -100,3 +100,6 @@ DRCONSOLE=$D tests/bench/console.sh
 
 echo "== S3 list page (1000 keys, ListObjectsV2 shape): parse with libxml2 and judge every key"
 "$BUILD"/bench/bench_s3_list 200
+
+echo "== console soak: RSS under pgbench load for SOAK_MINUTES (default 60)"
+DRCONSOLE=$D tests/bench/soak.sh

@@ -319,6 +319,17 @@ sed -i "s#^runbooks: .*#runbooks: [$v/rawsite.yml]#" "$v/drconsole.yml"
 check "lint refuses | raw on a site value" 2 "rawsite.yml:8:28: error: 'primary.site_host \| raw': raw applies to runbook variables only" "$D" -c "$v/drconsole.yml" lint
 check "run refuses a runbook with | raw on a site value" 2 "the runbook has errors: not running it" "$D" -c "$v/drconsole.yml" run "$v/rawsite.yml" --dry-run
 
+# the compat suite's comparison leaves no temporary directory behind
+if command -v ansible-inventory >/dev/null 2>&1; then
+	mkdir -p "$tmp/compat-tmp"
+	TMPDIR=$tmp/compat-tmp python3 tests/compat/compare.py "$D" --invalid tests/compat/invalid/cycle.ini >/dev/null 2>&1
+	left=$(ls -A "$tmp/compat-tmp")
+	[ -z "$left" ] && echo "PASS: compat compare.py removes its temporary HOME" ||
+		echo "FAIL: compat compare.py left $left in TMPDIR"
+else
+	echo "SKIP: compat compare.py temporary HOME (ansible-inventory not installed)"
+fi
+
 # No definite leak and no memory error on the offline commands, good and broken
 # input alike (skipped under SANITIZE=1, where ASan does this job).
 if [ "${SANITIZE:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then

@@ -7,13 +7,19 @@ usage: compare.py DRCONSOLE FILE [export]   -> exit 0 equal, 1 different (diff p
 Group host lists and children are compared as ordered lists: ansible-inventory
 prints them in insertion order, which is deterministic for an INI file.
 """
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 
-_HOME = tempfile.mkdtemp(prefix="drconsole-compat-")
+# ansible's HOME: run.sh's (it removes it), or one of our own, removed at exit
+_HOME = os.environ.get("DRCONSOLE_COMPAT_HOME")
+if not _HOME:
+    _HOME = tempfile.mkdtemp(prefix="drconsole-compat-")
+    atexit.register(shutil.rmtree, _HOME, True)
 open(os.path.join(_HOME, "ansible.cfg"), "w").close()
 ENV = dict(os.environ, ANSIBLE_INVENTORY_ENABLED="ini", ANSIBLE_LOCALHOST_WARNING="False",
            ANSIBLE_INVENTORY_UNPARSED_WARNING="False", ANSIBLE_NOCOLOR="1",

@@ -5,6 +5,10 @@
 set -u
 cd "$(dirname "$0")"
 DRCONSOLE=${DRCONSOLE:-../../drconsole}
+# one HOME for every ansible-inventory run, removed however the suite ends
+DRCONSOLE_COMPAT_HOME=$(mktemp -d "${TMPDIR:-/tmp}/drconsole-compat-XXXXXX")
+export DRCONSOLE_COMPAT_HOME
+trap 'rm -rf "$DRCONSOLE_COMPAT_HOME"' EXIT
 if ! command -v ansible-inventory >/dev/null 2>&1; then
 	for f in inventories/*.ini invalid/*.ini; do
 		echo "SKIP: inventory $(basename "$f" .ini) (ansible-inventory not installed)"

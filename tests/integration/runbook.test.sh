@@ -228,7 +228,7 @@ mkrb "$T/other.yml" <<EOF
     run: touch $T/other-ran
 EOF
 out=$("$D" -c "$CFG" run "$T/other.yml" --drill --yes 2>&1 </dev/null); rc=$?
-if [ $rc = 1 ] && [ ! -e "$T/other-ran" ] && printf '%s' "$out" | grep -q "is held by user=$(id -un) host=.* run=.*-sleepy" &&
+if [ $rc = 2 ] && [ ! -e "$T/other-ran" ] && printf '%s' "$out" | grep -q "is held by user=$(id -un) host=.* run=.*-sleepy" &&
    printf '%s' "$out" | grep -q "Another run holds the lock"; then
 	ok "a second run cannot take the lock (the holder is named)"
 else
@@ -296,7 +296,7 @@ mkdir -p "$L" && echo "user=someone host=gone since=yesterday run=old" > "$L/hol
 out=$(printf 'yes\n' | "$D" -c "$CFG" run "$T/other.yml" --drill 2>&1); rc=$?
 held=$(cat "$L/holder" 2>/dev/null); ran_before=$([ -e "$T/other-ran" ] && echo yes || echo no)
 out2=$(printf 'break\ny\n' | "$D" -c "$CFG" run "$T/other.yml" --drill 2>&1); rc2=$?
-if [ $rc = 1 ] && printf '%s' "$out" | grep -q "held by user=someone host=gone" && printf '%s' "$out" | grep -q "looks stale" &&
+if [ $rc = 2 ] && printf '%s' "$out" | grep -q "held by user=someone host=gone" && printf '%s' "$out" | grep -q "looks stale" &&
    [ "$held" = "user=someone host=gone since=yesterday run=old" ] && [ "$ran_before" = no ] &&
    [ $rc2 = 0 ] && [ -e "$T/other-ran" ] && grep -q '"event":"lock_broken"' "$T/state/audit.log"; then
 	ok "a stale lock is broken only after typing 'break' (audited)"

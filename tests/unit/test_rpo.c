@@ -184,6 +184,45 @@ test_pg_standby_lag(void **state)
 	assert_true(pg_standby_lag(&r, 60, &idle) == -1);
 }
 
+/* A standby restarted while the primary is quiet: caught up, not unknown, not lagging. */
+static void
+test_pg_standby_lag_quiet_restart(void **state)
+{
+	struct pg_standby_reading r;
+	bool idle;
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	r.in_recovery = true;
+	r.receiver_streaming = true;
+	r.has_msg_age = true;
+	r.msg_age_s = 5;
+	/* what the lab standby reads after stop-standby/start-standby, no writes */
+	r.receive_lsn = 0x17000000;	/* the segment streaming resumed from */
+	r.replay_lsn = 0x17F327E0;
+	r.sender_end_lsn = 0x17F327E0;	/* the primary's WAL end */
+	r.has_replay_time = false;	/* nothing replayed since the restart */
+	assert_true(pg_standby_lag(&r, 60, &idle) == 0.0);
+	assert_true(idle);
+	r.has_replay_time = true;	/* the last commit replayed, 454 s ago */
+	r.replay_delay_s = 454;
+	assert_true(pg_standby_lag(&r, 60, &idle) == 0.0);
+	assert_true(idle);
+	/* no reported WAL end (older server): replayed at least all received */
+	r.sender_end_lsn = 0;
+	assert_true(pg_standby_lag(&r, 60, &idle) == 0.0);
+	/* the primary wrote since: its WAL end is ahead of the replay, the delay is lag */
+	r.sender_end_lsn = 0x18000100;
+	assert_true(pg_standby_lag(&r, 60, &idle) == 454.0);
+	assert_false(idle);
+	r.has_replay_time = false;
+	assert_true(pg_standby_lag(&r, 60, &idle) == -1);
+	/* caught up, but the primary silent past the timeout: not claimed */
+	r.sender_end_lsn = 0x17F327E0;
+	r.msg_age_s = 300;
+	assert_true(pg_standby_lag(&r, 60, &idle) == -1);
+}
+
 int
 main(void)
 {
@@ -194,6 +233,7 @@ main(void)
 		cmocka_unit_test(test_rpo_empty),
 		cmocka_unit_test(test_pg_lsn_parse),
 		cmocka_unit_test(test_pg_standby_lag),
+		cmocka_unit_test(test_pg_standby_lag_quiet_restart),
 	};
 
 	return cmocka_run_group_tests_name("rpo", tests, NULL, NULL);

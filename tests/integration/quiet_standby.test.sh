@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# A standby restarted while the primary is quiet is caught up, not "lag
+# unknown": a fresh standby that has replayed no transaction yet is
+# restarted with no writes on the primary (its receive position is then the
+# start of a WAL segment, behind its replay position), and `check` stays OK
+# with the standby streaming at lag 0 and the RPO exposure known.
+set -u
+D=$DRCONSOLE
+ok() { echo "PASS: quiet standby $1"; }
+ko() { echo "FAIL: quiet standby $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | head -12 | sed 's/^/    /'; }
+sq() { psql -X -At -h "$LAB_PG_STANDBY_HOST" -p "$LAB_PG_PORT" -U "$LAB_PG_MONITOR_USER" -d postgres -c "$1" 2>/dev/null; }
+streaming() {
+	for _ in $(seq 60); do
+		[ "$(sq 'select status from pg_stat_wal_receiver')" = streaming ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# a fresh standby has replayed no transaction; restarted (once or twice: the
+# first restart may resume exactly where replay stands) its receive position
+# falls behind its replay position
+"$LAB_SH" rebuild-standby >/dev/null 2>&1
+streaming || ko "rebuilt standby does not stream"
+for _ in 1 2 3; do
+	"$LAB_SH" stop-standby >/dev/null 2>&1
+	"$LAB_SH" start-standby >/dev/null 2>&1
+	streaming || ko "restarted standby does not stream"
+	sleep 1
+	reading=$(sq "select pg_last_xact_replay_timestamp() is null, pg_last_wal_receive_lsn() < pg_last_wal_replay_lsn()")
+	[ "$reading" = "t|t" ] && break
+done
+out=$("$D" -c "$LAB_CONFIG" check 2>&1); rc=$?
+js=$("$D" -c "$LAB_CONFIG" status --json 2>/dev/null)
+if [ "$reading" = "t|t" ] && [ $rc = 0 ] && printf '%s' "$out" | grep -q '^DRCONSOLE OK - RPO exposure .*(postgres via ' &&
+   printf '%s' "$js" | python3 -c '
+import json, os, sys
+d = json.load(sys.stdin)
+o = {x["key"]: x for s in d["sites"].values() for x in s["observations"]}
+sb = o["secondary/pg/" + os.environ["LAB_PG_STANDBY_HOST"]]
+assert sb["status"] == "ok" and sb["state"] == "streaming" and sb["value"] == 0, sb
+assert d["rpo"]["stores"][0]["status"] == "ok", d["rpo"]' 2>/dev/null; then
+	ok "restarted with no writes (nothing replayed, received position behind the replayed one): check OK, lag 0"
+else
+	ko "restarted with no writes ($reading)" "rc=$rc $out"
+fi
