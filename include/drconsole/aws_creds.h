@@ -31,4 +31,15 @@ void aws_creds_clear(struct aws_creds *c);
 /* "X-Amz-Security-Token: ..." for c's token, or NULL (caller frees). */
 char *aws_creds_token_header(const struct aws_creds *c);
 
+/*
+ * The API endpoint of service ("rds", "backup") in region:
+ * $AWS_ENDPOINT_URL_<SERVICE>, else $AWS_ENDPOINT_URL, else
+ * https://<service>.<region>.amazonaws.com, as the AWS CLI chooses it,
+ * without a trailing slash (caller frees).
+ */
+char *aws_endpoint(const char *service, const char *region);
+
+/* Sleep *delay_ms after a throttling answer, then double it. */
+void aws_backoff(long long *delay_ms);
+
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "drconsole/httpget.h"
 #include "drconsole/input.h"
@@ -260,4 +261,36 @@ aws_creds_find(struct aws_creds *out, long long timeout_ms, char **error)
 			 "not in the shared credentials file (AWS_PROFILE, ~/.aws/credentials), "
 			 "and no EC2 instance role");
 	return -1;
+}
+
+char *
+aws_endpoint(const char *service, const char *region)
+{
+	char name[64], *u;
+	const char *e;
+	size_t n;
+
+	snprintf(name, sizeof name, "AWS_ENDPOINT_URL_%s", service);
+	for (char *c = name; *c != '\0'; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 'a' + 'A');
+	e = getenv(name);
+	if (!set(e))
+		e = getenv("AWS_ENDPOINT_URL");
+	if (!set(e))
+		return xasprintf("https://%s.%s.amazonaws.com", service, region);
+	u = xstrdup(e);
+	n = strlen(u);
+	while (n > 0 && u[n - 1] == '/')
+		u[--n] = '\0';
+	return u;
+}
+
+void
+aws_backoff(long long *delay_ms)
+{
+	struct timespec ts = { *delay_ms / 1000, (*delay_ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+	*delay_ms *= 2;
 }

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "drconsole/backup_schedule.h"
 #include "drconsole/duration.h"
@@ -330,24 +329,6 @@ rds_target_free(void *target)
 	free(t);
 }
 
-static char *
-endpoint_url(const char *region)
-{
-	const char *e = getenv("AWS_ENDPOINT_URL_RDS");
-	char *u;
-	size_t n;
-
-	if (e == NULL || *e == '\0')
-		e = getenv("AWS_ENDPOINT_URL");
-	if (e == NULL || *e == '\0')
-		return xasprintf("https://rds.%s.amazonaws.com", region);
-	u = xstrdup(e);
-	n = strlen(u);
-	while (n > 0 && u[n - 1] == '/')
-		u[--n] = '\0';
-	return u;
-}
-
 /* Every instance the answer lists, appended to all; NULL error on success. */
 static char *
 describe_all(const struct rds_target *t, long long deadline, struct rds_page *all)
@@ -360,7 +341,7 @@ describe_all(const struct rds_target *t, long long deadline, struct rds_page *al
 
 	if (aws_creds_find(&cr, deadline - time_mono_ms(), &error) != 0)
 		return error;
-	base = endpoint_url(t->region);
+	base = aws_endpoint("rds", t->region);
 	token_hdr = aws_creds_token_header(&cr);
 	headers[0] = token_hdr;
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:rds", t->region);
@@ -392,10 +373,7 @@ describe_all(const struct rds_target *t, long long deadline, struct rds_page *al
 		} else if (p.is_error && rds_error_is_throttling(p.code) &&
 			   time_mono_ms() + backoff < deadline) {
 			/* slow down and ask again for the same page */
-			struct timespec ts = { backoff / 1000, (backoff % 1000) * 1000000L };
-
-			nanosleep(&ts, NULL);
-			backoff *= 2;
+			aws_backoff(&backoff);
 			rds_page_free(&p);
 		} else if (p.is_error) {
 			error = xasprintf("%s: %s: %s", shown, p.code, p.message);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "drconsole/backup_schedule.h"
 #include "drconsole/duration.h"
@@ -218,30 +217,12 @@ vault_target_free(void *target)
 	free(t);
 }
 
-static char *
-endpoint_url(const char *region)
-{
-	const char *e = getenv("AWS_ENDPOINT_URL_BACKUP");
-	char *u;
-	size_t n;
-
-	if (e == NULL || *e == '\0')
-		e = getenv("AWS_ENDPOINT_URL");
-	if (e == NULL || *e == '\0')
-		return xasprintf("https://backup.%s.amazonaws.com", region);
-	u = xstrdup(e);
-	n = strlen(u);
-	while (n > 0 && u[n - 1] == '/')
-		u[--n] = '\0';
-	return u;
-}
-
 /* Every page of the vault into all; NULL on success, else the error. */
 static char *
 list_all(const struct vault_target *t, long long deadline, struct vault_list *all)
 {
 	struct aws_creds cr;
-	char *base = endpoint_url(t->region), *vault = httpget_escape(t->vault);
+	char *base = aws_endpoint("backup", t->region), *vault = httpget_escape(t->vault);
 	char *token_hdr = NULL, *error = NULL, *shown;
 	const char *headers[2] = { NULL, NULL };
 	char sigv4[128];
@@ -279,11 +260,8 @@ list_all(const struct vault_target *t, long long deadline, struct vault_list *al
 			error = xasprintf("%s: HTTP %ld, %s", shown, r.status, err);
 		} else if (all->is_error && rds_error_is_throttling(all->code) &&
 			   time_mono_ms() + backoff < deadline) {
-			struct timespec ts = { backoff / 1000, (backoff % 1000) * 1000000L };
-
 			all->is_error = false;
-			nanosleep(&ts, NULL);
-			backoff *= 2;
+			aws_backoff(&backoff);
 		} else if (all->is_error) {
 			error = xasprintf("%s: %s: %s", shown, all->code, all->message);
 		} else if (all->next_token[0] == '\0') {
