@@ -37,7 +37,7 @@ char *aws_creds_token_header(const struct aws_creds *c);
  * https://<service>.<region>.amazonaws.com, as the AWS CLI chooses it,
  * without a trailing slash (caller frees).
  */
-char *aws_endpoint(const char *service, const char *region);
+char *aws_service_endpoint(const char *service, const char *region);
 
 /* Sleep *delay_ms after a throttling answer, then double it. */
 void aws_backoff(long long *delay_ms);

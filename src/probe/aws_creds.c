@@ -264,7 +264,7 @@ aws_creds_find(struct aws_creds *out, long long timeout_ms, char **error)
 }
 
 char *
-aws_endpoint(const char *service, const char *region)
+aws_service_endpoint(const char *service, const char *region)
 {
 	char name[64], *u;
 	const char *e;

@@ -341,7 +341,7 @@ describe_all(const struct rds_target *t, long long deadline, struct rds_page *al
 
 	if (aws_creds_find(&cr, deadline - time_mono_ms(), &error) != 0)
 		return error;
-	base = aws_endpoint("rds", t->region);
+	base = aws_service_endpoint("rds", t->region);
 	token_hdr = aws_creds_token_header(&cr);
 	headers[0] = token_hdr;
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:rds", t->region);

@@ -222,7 +222,7 @@ static char *
 list_all(const struct vault_target *t, long long deadline, struct vault_list *all)
 {
 	struct aws_creds cr;
-	char *base = aws_endpoint("backup", t->region), *vault = httpget_escape(t->vault);
+	char *base = aws_service_endpoint("backup", t->region), *vault = httpget_escape(t->vault);
 	char *token_hdr = NULL, *error = NULL, *shown;
 	const char *headers[2] = { NULL, NULL };
 	char sigv4[128];
