@@ -133,7 +133,7 @@ if [ "$(count "│Backups ")" = 2 ] && [ "$(count "│CouchDB ")" = 2 ] && [ "$(
    screen | grep -qE "│✖ CRIT +$(re $S.30) +down +GET http://" &&
    screen | grep -qE "│✖ CRIT +replication commcarehq -> comm.* down +secondary: GET" &&
    [ "$(screen | grep -oE "│✔ OK +snapshots [a-z_-]+ +off +no snapshot mode" | wc -l)" = 2 ] &&
-   screen | grep -qE "││· OFF +postgres +disabled +— │"; then
+   screen | grep -qE "││· OFF +postgres +disabled +no pg_backup host in invent.* +— │"; then
 	pass "200x50: Backups (s3, sftp), CouchDB, Elasticsearch sections with their state words"
 else
 	fail "200x50 probe sections" 50
