@@ -380,7 +380,8 @@ describe_all(const struct rds_target *t, long long deadline, struct rds_page *al
 			rds_page_free(&p);
 		} else {
 			all->items = xreallocarray(all->items, all->n + p.n + 1, sizeof *all->items);
-			memcpy(all->items + all->n, p.items, p.n * sizeof *p.items);
+			if (p.n > 0)	/* an empty page has no items array */
+				memcpy(all->items + all->n, p.items, p.n * sizeof *p.items);
 			all->n += p.n;
 			free(marker);
 			marker = p.marker[0] != '\0' ? xstrdup(p.marker) : NULL;
