@@ -11,6 +11,7 @@
 #include "drconsole/httpget.h"
 
 #include <curl/curl.h>
+#include <libxml/parser.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,12 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+/* libcurl and libxml2 (the XML answers of S3 and RDS) both need one init before threads use them. */
 static void
 global_init(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	xmlInitParser();
 }
 
 void

@@ -294,6 +294,8 @@ rds_target_create(enum site_role site, const struct aws_env *a, long long timeou
 {
 	struct rds_target *t = xcalloc(1, sizeof *t);
 
+	/* before any worker thread exists: libcurl and libxml2 */
+	httpget_global_init();
 	t->site = site;
 	t->region = xstrdup(a->region != NULL ? a->region : "us-east-1");
 	t->timeout_ms = timeout_ms;

@@ -244,17 +244,12 @@ dup_or_null(const char *s)
 struct s3_target *
 s3_target_create(const struct config *cfg, const struct site *site, const char *bucket)
 {
-	static bool initialised;
 	struct s3_target *t = xcalloc(1, sizeof *t);
 	const char *region = cfg->s3.region != NULL ? cfg->s3.region : site->aws_region;
 	char *fallback = NULL;
 
-	/* once, before any worker thread exists (libcurl: the one init of httpget.c) */
+	/* once, before any worker thread exists: libcurl and libxml2 (httpget.c) */
 	httpget_global_init();
-	if (!initialised) {
-		xmlInitParser();
-		initialised = true;
-	}
 	t->site = site->role;
 	t->deploy_env = xstrdup(site->deploy_env != NULL ? site->deploy_env : "");
 	t->bucket = xstrdup(bucket);

@@ -185,6 +185,8 @@ vault_target_create(enum site_role site, const struct aws_env *a, bool remote, l
 	const char *region = remote ? a->plan.remote_region : a->region;
 	const char *vault = remote ? a->plan.remote_vault : a->plan.local_vault;
 
+	/* before any worker thread exists: libcurl and libxml2 */
+	httpget_global_init();
 	t->site = site;
 	t->remote = remote;
 	t->vault = xstrdup(vault != NULL ? vault : "");
