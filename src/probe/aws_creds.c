@@ -83,6 +83,7 @@ from_file(struct aws_creds *out, char **error)
 		int e = errno;
 
 		if (e == ENOENT) {
+			free(why);
 			free(file);
 			return 0;
 		}
