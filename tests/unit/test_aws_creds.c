@@ -103,6 +103,13 @@ test_profiles(void **state)
 	assert_int_equal(aws_creds_find(&c, 1000, &err), -1);
 	assert_non_null(strstr(err, "uses sso_"));
 	free(err);
+	/* no credentials file at all (also what LeakSanitizer watches: the reader's message) */
+	unsetenv("AWS_PROFILE");
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+	assert_int_equal(aws_creds_find(&c, 1000, &err), -1);
+	assert_non_null(strstr(err, "no AWS credentials"));
+	free(err);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
 	setenv("AWS_PROFILE", "absent", 1);
 	assert_int_equal(aws_creds_find(&c, 1000, &err), -1);
 	assert_non_null(strstr(err, "no AWS credentials"));
