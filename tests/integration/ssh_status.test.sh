@@ -140,6 +140,8 @@ printf '%s' "$out" | head -1 | grep -q '^warn alert' && ok "sftp: an [ALERT] sta
 mv "$bdir/s3_backup_status.txt.orig" "$bdir/s3_backup_status.txt"
 # a hostile file name: escape sequences never reach the output
 evil=$(printf 'postgres_labprod_daily_2099_01_01\033]0;owned\007\033[31m.tar.gz')
+# the planted file is the newest by name and by time (the real one an hour older, not the same second)
+touch -d '1 hour ago' "$bdir/$newest"
 : > "$bdir/$evil"
 out=$(json)
 rm -f "$bdir/$evil"
