@@ -25,7 +25,7 @@ DEB_BUILD := gcc make pkg-config libncurses-dev libcurl4-openssl-dev libyaml-dev
              libpq-dev libssh2-1-dev libssl-dev libjansson-dev libxml2-dev libcmocka-dev
 DEB_TEST  := $(DEB_BUILD) tmux postgresql postgresql-contrib openssh-server \
              openssh-client ansible procps iproute2 python3 curl \
-             clang libclang-rt-14-dev
+             clang libclang-rt-14-dev prometheus awscli
 DEB_BENCH := $(DEB_TEST) pssh htop hyperfine valgrind
 DEB_SHOTS := aha chromium
 

@@ -1,5 +1,5 @@
 /* main.c: drconsole entry point; everything else starts in cli_main. */
-#include "drconsole/cli.h"
+#include "drconsole/cli/cli.h"
 
 int
 main(int argc, char **argv)

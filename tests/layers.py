@@ -4,10 +4,12 @@ and no files depend on each other in a circle.
 
 The layers, lowest first (README "Design"): util, config, ssh, probe,
 runbook, ui, cli; src/main.c stands above them all. A .c file belongs to the
-layer of its folder (src/LAYER/), and so does a header beside it. A header
-of include/drconsole/ belongs to the layer of the .c files that define the
-functions it declares; a header that declares none (types only) to the
-layer of the .c files that include it first.
+layer of its folder (src/LAYER/), and so does a header beside it. A public
+header lives in the folder of its layer, include/drconsole/LAYER/, so the
+layer of an include can be read from its path; it must be the layer of the
+.c files that define the functions it declares (for a header that declares
+none, types only: of the .c files that include it first), else it is
+reported as misplaced.
 
 A file A depends on a file B when A includes B ("drconsole/B.h" or a header
 beside it) or uses a function or variable that B alone defines. Reported:
@@ -31,17 +33,7 @@ LAYERS = ["util", "config", "ssh", "probe", "runbook", "ui", "cli", "main"]
 #   ("up", FILE, DEPENDENCY, why)   FILE depends on DEPENDENCY of a higher layer
 #   ("circle", {FILE, ...}, why)    these files depend on each other in a circle
 #                                   (a circle made of some of them passes too)
-ALLOWED = [
-    ("up", "include/drconsole/ui.h", "include/drconsole/app.h",
-     "ui_run() takes cli's struct app (config, both sites, the read-only "
-     "decision); it belongs below the UI with app_load, which reads cli's "
-     "options: a move of app.c, not of a type"),
-    ("circle", {"src/ui/checklist.c", "src/ui/dashboard.c", "src/ui/detail.c",
-                "src/ui/dialog.c", "src/ui/help.c", "src/ui/main.c"},
-     "shared UI helpers live in view files (ui_message in dashboard.c, the "
-     "overlay helpers in dialog.c, run controls in checklist.c); they want a "
-     "file of their own"),
-]
+ALLOWED = []
 
 
 def strip_code(text):
@@ -85,8 +77,8 @@ def check(root, allowed_list, say=print):
     files = []
     for d, _, names in os.walk("src"):
         files += [os.path.join(d, f) for f in names if f.endswith((".c", ".h"))]
-    files += [os.path.join("include/drconsole", f)
-              for f in os.listdir("include/drconsole") if f.endswith(".h")]
+    for d, _, names in os.walk("include/drconsole"):
+        files += [os.path.join(d, f) for f in names if f.endswith(".h")]
     files.sort()
     raw = {f: open(f, encoding="utf-8").read() for f in files}
     code = {f: strip_code(raw[f]) for f in files}
@@ -163,8 +155,17 @@ def check(root, allowed_list, say=print):
             impl = first_included_by.get(h, set())
             how = "includes it first"
         layers = {layer[c] for c in impl if c in layer}
+        parts = h.split("/")
+        folder = parts[2] if len(parts) == 4 and parts[2] in LAYERS else None
+        if folder is None:
+            fail("%s: not in a layer folder (include/drconsole/LAYER/, LAYER one of %s)" %
+                 (h, ", ".join(LAYERS[:-1])))
         if len(layers) == 1:
-            layer[h] = layers.pop()
+            owner_layer = layers.pop()
+            if folder is not None and folder != owner_layer:
+                fail("%s: misplaced: its layer is %s (%s: %s), move it to include/drconsole/%s/" %
+                     (h, owner_layer, how, ", ".join(sorted(impl)), owner_layer))
+            layer[h] = folder or owner_layer
         elif not layers:
             fail("%s: no .c implements it (none defines what it declares or includes it first)" % h)
         else:
@@ -280,19 +281,24 @@ def check(root, allowed_list, say=print):
 
 SELF_TEST_TREE = {
     # util's header includes config's: up a layer
-    "include/drconsole/u.h": '#include "drconsole/c.h"\nint u_one(void);\n',
-    "src/util/u.c": '#include "drconsole/u.h"\nint\nu_one(void)\n{\n\treturn 1;\n}\n',
+    "include/drconsole/util/u.h": '#include "drconsole/config/c.h"\nint u_one(void);\n',
+    "src/util/u.c": '#include "drconsole/util/u.h"\nint\nu_one(void)\n{\n\treturn 1;\n}\n',
     # c.h and c4.h include each other
-    "include/drconsole/c.h": '#include "drconsole/c4.h"\nint c_two(void);\n',
-    "include/drconsole/c4.h": '#include "drconsole/c.h"\nint c_three(void);\n',
+    "include/drconsole/config/c.h": '#include "drconsole/config/c4.h"\nint c_two(void);\n',
+    "include/drconsole/config/c4.h": '#include "drconsole/config/c.h"\nint c_three(void);\n',
     # a call up a layer, from config to probe
-    "src/config/c.c": '#include "drconsole/c.h"\n/* p_four() in a comment is no call */\n'
+    "src/config/c.c": '#include "drconsole/config/c.h"\n/* p_four() in a comment is no call */\n'
                       'int\nc_two(void)\n{\n\treturn p_four();\n}\n',
     # c.c -> p.c -> c2.c -> c.c: a circle of files
-    "src/config/c2.c": '#include "drconsole/c.h"\nint\nc_three(void)\n{\n\treturn c_two();\n}\n',
-    "include/drconsole/p.h": 'int p_four(void);\n',
-    "src/probe/p.c": '#include "drconsole/p.h"\n#include "drconsole/c.h"\n'
+    "src/config/c2.c": '#include "drconsole/config/c.h"\nint\nc_three(void)\n{\n\treturn c_two();\n}\n',
+    "include/drconsole/probe/p.h": 'int p_four(void);\n',
+    "src/probe/p.c": '#include "drconsole/probe/p.h"\n#include "drconsole/config/c.h"\n'
                      'int\np_four(void)\n{\n\treturn c_three() + c_two();\n}\n',
+    # a probe header filed under config, and one in no layer folder
+    "include/drconsole/config/q.h": 'int q_five(void);\n',
+    "src/probe/q.c": '#include "drconsole/config/q.h"\nint\nq_five(void)\n{\n\treturn 5;\n}\n',
+    "include/drconsole/flat.h": 'int f_six(void);\n',
+    "src/util/flat.c": '#include "drconsole/flat.h"\nint\nf_six(void)\n{\n\treturn 6;\n}\n',
 }
 
 
@@ -300,10 +306,12 @@ def self_test():
     """The check on SELF_TEST_TREE must report each planted fault."""
     import tempfile
     want = [
-        ("an include up a layer", "include/drconsole/u.h (util) includes include/drconsole/c.h (config)"),
+        ("an include up a layer", "include/drconsole/util/u.h (util) includes include/drconsole/config/c.h (config)"),
         ("a call up a layer", "src/config/c.c (config) uses p_four of src/probe/p.c (probe)"),
         ("a circle of files", "circle of 3 files: src/config/c.c, src/config/c2.c, src/probe/p.c"),
-        ("an include circle", "circle of 2 files: include/drconsole/c.h, include/drconsole/c4.h"),
+        ("an include circle", "circle of 2 files: include/drconsole/config/c.h, include/drconsole/config/c4.h"),
+        ("a header in another layer's folder", "include/drconsole/config/q.h: misplaced"),
+        ("a header in no layer folder", "include/drconsole/flat.h: not in a layer folder"),
         ("a stale allow-list entry", "allowed circle no longer found"),
     ]
     here = os.getcwd()

@@ -1,11 +1,11 @@
 /* app.c: configuration and site models for the commands. */
-#include "drconsole/app.h"
+#include "drconsole/cli/app.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/state_dir.h"
+#include "drconsole/util/state_dir.h"
 
 void
 app_free(struct app *app)
@@ -31,6 +31,34 @@ app_state_dir_ok(const struct app *app)
 	return false;
 }
 
+bool
+app_load_state(struct app *app, const struct cli_options *opts)
+{
+	if (app_load(app, opts) != 0) {
+		diag_print(&app->dl, stderr);
+		app_free(app);
+		return false;
+	}
+	if (!app_state_dir_ok(app)) {
+		app_free(app);
+		return false;
+	}
+	return true;
+}
+
+bool
+app_refused_read_only(const struct app *app, const char *what)
+{
+	char *refusal;
+
+	if (app->mode != RUN_READ_ONLY)
+		return false;
+	refusal = run_mode_refusal(app->read_only_reason, what);
+	fprintf(stderr, "drconsole: %s\n", refusal);
+	free(refusal);
+	return true;
+}
+
 static int
 load(struct app *app, const struct cli_options *opts, bool strict)
 {
@@ -47,8 +75,9 @@ load(struct app *app, const struct cli_options *opts, bool strict)
 	app->sites[SITE_PRIMARY] = site_load(&app->cfg, SITE_PRIMARY, &app->dl);
 	app->sites[SITE_SECONDARY] = site_load(&app->cfg, SITE_SECONDARY, &app->dl);
 	site_link(app->sites[SITE_PRIMARY], app->sites[SITE_SECONDARY]);
-	app->read_only_reason = config_read_only_reason(&app->cfg, opts->read_only);
-	app->read_only = app->read_only_reason != NULL;
+	app->read_only_reason = config_read_only_reason(&app->cfg, opts->mode == RUN_READ_ONLY);
+	app->mode = app->read_only_reason != NULL ? RUN_READ_ONLY : opts->mode;
+	app->drill = opts->mode == RUN_DRILL;
 	return 0;
 }
 

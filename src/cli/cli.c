@@ -2,15 +2,15 @@
  * cli.c: option parsing and the command table. Adding a command is one
  * cmd_*.c file and one line in commands[].
  */
-#include "drconsole/cli.h"
+#include "drconsole/cli/cli.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/output.h"
-#include "drconsole/util.h"
+#include "drconsole/cli/output.h"
+#include "drconsole/util/util.h"
 
 extern const struct cli_command cmd_inventory;
 extern const struct cli_command cmd_console;
@@ -21,6 +21,13 @@ extern const struct cli_command cmd_drift;
 extern const struct cli_command cmd_run;
 extern const struct cli_command cmd_runs;
 extern const struct cli_command cmd_report;
+extern const struct cli_command cmd_options;
+extern const struct cli_command cmd_verify_backup;
+extern const struct cli_command cmd_watch;
+extern const struct cli_command cmd_approve;
+extern const struct cli_command cmd_commit;
+extern const struct cli_command cmd_rollback;
+extern const struct cli_command cmd_put_back;
 
 static const struct cli_command *const commands[] = {
 	&cmd_status,
@@ -31,7 +38,14 @@ static const struct cli_command *const commands[] = {
 	&cmd_run,
 	&cmd_runs,
 	&cmd_report,
+	&cmd_verify_backup,
+	&cmd_watch,
+	&cmd_approve,
+	&cmd_commit,
+	&cmd_rollback,
+	&cmd_put_back,
 	&cmd_console,
+	&cmd_options,
 	NULL,
 };
 
@@ -58,7 +72,9 @@ cli_usage(FILE *fp)
 	      "      --dry-run      show every command and host; execute nothing\n"
 	      "      --theme NAME   colour theme: a name in themes/ or a path\n"
 	      "      --json         machine-readable output (status, drift, lint)\n"
+	      "      --explain KEY  drift: every difference at KEY, with why\n"
 	      "      --offline      do not touch the network (status)\n"
+	      "      --format FMT   status as text, json or openmetrics\n"
 	      "  -v, --verbose      more detail in the log (-vv: library debug)\n"
 	      "      --log FILE     log file (default: STATE_DIR/drconsole.log)\n"
 	      "  -h, --help         this help\n"
@@ -94,6 +110,10 @@ opt_name(unsigned bit)
 		return "--yes";
 	case OPT_OUTPUT:
 		return "-o";
+	case OPT_EXPLAIN:
+		return "--explain";
+	case OPT_FORMAT:
+		return "--format";
 	}
 	return "?";
 }
@@ -102,7 +122,7 @@ int
 cli_main(int argc, char **argv)
 {
 	enum { O_READ_ONLY = 256, O_DRILL, O_DRY_RUN, O_THEME, O_LOG, O_JSON,
-	       O_OFFLINE, O_YES };
+	       O_OFFLINE, O_YES, O_EXPLAIN, O_FORMAT };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "read-only", no_argument, NULL, O_READ_ONLY },
@@ -113,7 +133,9 @@ cli_main(int argc, char **argv)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "offline", no_argument, NULL, O_OFFLINE },
 		{ "yes", no_argument, NULL, O_YES },
+		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
+		{ "explain", required_argument, NULL, O_EXPLAIN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -121,6 +143,7 @@ cli_main(int argc, char **argv)
 	};
 	struct cli_options opts;
 	const struct cli_command *cmd;
+	bool read_only = false, drill = false, dry_run = false;
 	int c, rc;
 
 	memset(&opts, 0, sizeof opts);
@@ -131,15 +154,15 @@ cli_main(int argc, char **argv)
 			opts.config_path = optarg;
 			break;
 		case O_READ_ONLY:
-			opts.read_only = true;
+			read_only = true;
 			opts.seen |= OPT_MODE;
 			break;
 		case O_DRILL:
-			opts.drill = true;
+			drill = true;
 			opts.seen |= OPT_MODE;
 			break;
 		case O_DRY_RUN:
-			opts.dry_run = true;
+			dry_run = true;
 			opts.seen |= OPT_MODE;
 			break;
 		case O_THEME:
@@ -160,6 +183,14 @@ cli_main(int argc, char **argv)
 		case O_YES:
 			opts.yes = true;
 			opts.seen |= OPT_YES;
+			break;
+		case O_EXPLAIN:
+			opts.explain = optarg;
+			opts.seen |= OPT_EXPLAIN;
+			break;
+		case O_FORMAT:
+			opts.format = optarg;
+			opts.seen |= OPT_FORMAT;
 			break;
 		case 'o':
 			opts.output = optarg;
@@ -184,10 +215,12 @@ cli_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (opts.drill && opts.dry_run) {
+	if (drill && dry_run) {
 		fputs("drconsole: --drill and --dry-run exclude each other\n", stderr);
 		return EXIT_USAGE;
 	}
+	/* --read-only wins over the others: it only takes away */
+	opts.mode = read_only ? RUN_READ_ONLY : drill ? RUN_DRILL : dry_run ? RUN_DRY : RUN_LIVE;
 
 	if (optind >= argc) {
 		cmd = find_command("console");
@@ -209,7 +242,7 @@ cli_main(int argc, char **argv)
 		output_end();
 		return EXIT_USAGE;
 	}
-	for (unsigned bit = 1; bit <= OPT_OUTPUT; bit <<= 1) {
+	for (unsigned bit = 1; bit <= OPT_FORMAT; bit <<= 1) {
 		if ((opts.seen & bit) && !(cmd->accepts & bit)) {
 			fprintf(stderr, "drconsole: %s does not take %s\n",
 				cmd->name, opt_name(bit));

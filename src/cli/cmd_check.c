@@ -5,8 +5,8 @@
  */
 #include <stdio.h>
 
-#include "drconsole/app.h"
-#include "drconsole/status_report.h"
+#include "drconsole/cli/app.h"
+#include "drconsole/cli/status_report.h"
 
 static int
 cmd_check_run(const struct cli_options *opts, int argc, char **argv)
@@ -33,8 +33,8 @@ cmd_check_run(const struct cli_options *opts, int argc, char **argv)
 
 const struct cli_command cmd_check = {
 	.name = "check",
-	.args = "",
+	.args = "[--drill]",
 	.summary = "monitoring-plugin check (exit 0/1/2/3)",
-	.accepts = 0,
+	.accepts = OPT_MODE,
 	.run = cmd_check_run,
 };

@@ -14,12 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/app.h"
-#include "drconsole/history.h"
-#include "drconsole/log.h"
-#include "drconsole/yaml_doc.h"
-#include "drconsole/ui.h"
-#include "drconsole/ui_theme.h"
+#include "drconsole/cli/app.h"
+#include "drconsole/runbook/history.h"
+#include "drconsole/util/log.h"
+#include "drconsole/config/yaml_doc.h"
+#include "drconsole/ui/ui.h"
+#include "drconsole/ui/ui_theme.h"
+#include "drconsole/runbook/verify_status.h"
 
 /* mkdir -p for the directory part of path. */
 static void
@@ -106,7 +107,7 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 	struct ui_options uo;
 	struct ui_theme *theme;
 	struct app app;
-	char *err = NULL;
+	char *err = NULL, *verify_text;
 	const char *log_path, *nc = getenv("NO_COLOR");
 	int rc;
 
@@ -149,17 +150,15 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 	}
 
 	memset(&uo, 0, sizeof uo);
+	uo.cfg = &app.cfg;
+	uo.sites = app.sites;
+	uo.diag_errors = app.dl.errors;
+	uo.diag_warnings = app.dl.warnings;
 	uo.theme = theme;
 	uo.start_mono_ms = start;
 	uo.no_color = nc != NULL && *nc != '\0';
 	uo.exit_after_first_frame = getenv("DRCONSOLE_EXIT_AFTER_FIRST_FRAME") != NULL;
-	if (app.read_only) {
-		uo.mode = UI_MODE_READ_ONLY;
-	} else if (opts->drill) {
-		uo.mode = UI_MODE_DRILL;
-	} else if (opts->dry_run) {
-		uo.mode = UI_MODE_DRY_RUN;
-	}
+	uo.mode = app.mode;
 	uo.read_only_reason = app.read_only_reason != NULL ? app.read_only_reason : "";
 	load_runbook_names(&app.cfg, &uo);
 	{
@@ -171,7 +170,11 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 			uo.have_drill = true;
 			uo.last_drill_rto_s = sum.rto_s;
 		}
+		drill_history_read(app.cfg.state_dir, &uo.drills);
+		uo.drill_models = drill_models_of_names(uo.runbook_models, uo.n_runbooks);
 	}
+	verify_text = verify_status_header(&app.cfg, time_wall_ms());
+	uo.verify_text = verify_text;
 
 	log_path = opts->log_path != NULL ? opts->log_path : app.cfg.log;
 	if (log_path != NULL) {
@@ -185,11 +188,12 @@ cmd_console_run(const struct cli_options *opts, int argc, char **argv)
 	uo.log_path = log_path;
 	log_quiet_stderr();
 
-	rc = ui_run(&app, &uo);
+	rc = ui_run(&uo);
 
 	log_close();
 	str_array_free(uo.runbook_names, uo.n_runbooks);
 	str_array_free(uo.runbook_models, uo.n_runbooks);
+	free(verify_text);
 	ui_theme_free(theme);
 	app_free(&app);
 	return rc;

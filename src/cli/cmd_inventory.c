@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/cli.h"
-#include "drconsole/inventory.h"
-#include "drconsole/output.h"
+#include "drconsole/cli/cli.h"
+#include "drconsole/config/inventory.h"
+#include "drconsole/cli/output.h"
 
 static int
 cmd_inventory_run(const struct cli_options *opts, int argc, char **argv)

@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/app.h"
-#include "drconsole/lint.h"
-#include "drconsole/output.h"
-#include "drconsole/run.h"
-#include "drconsole/sanitize.h"
+#include "drconsole/cli/app.h"
+#include "drconsole/config/drift.h"
+#include "drconsole/config/lint.h"
+#include "drconsole/cli/output.h"
+#include "drconsole/runbook/run_lint.h"
+#include "drconsole/util/sanitize.h"
 
 static int
 cmd_lint_run(const struct cli_options *opts, int argc, char **argv)
@@ -26,6 +27,14 @@ cmd_lint_run(const struct cli_options *opts, int argc, char **argv)
 	}
 	if (app_load_strict(&app, opts) == 0) {
 		lint_sites(app.sites[SITE_PRIMARY], app.sites[SITE_SECONDARY], &app.dl);
+		if (app.cfg.n_drift_ignore > 0 && app.sites[SITE_PRIMARY] != NULL &&
+		    app.sites[SITE_SECONDARY] != NULL) {
+			struct drift d;
+
+			drift_compare(app.sites[SITE_PRIMARY], app.sites[SITE_SECONDARY], &d);
+			drift_unmatched_ignores(&d, &app.cfg, &app.dl);
+			drift_free(&d);
+		}
 		/* runbooks: syntax, unknown variables, hosts, groups and probes */
 		for (size_t i = 0; i < app.cfg.n_runbooks; i++) {
 			struct runbook *rb = runbook_load(app.cfg.runbooks[i], &app.dl);

@@ -14,13 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/app.h"
-#include "drconsole/history.h"
-#include "drconsole/journal.h"
-#include "drconsole/report.h"
-#include "drconsole/runbook.h"
-#include "drconsole/sanitize.h"
-#include "drconsole/util.h"
+#include "drconsole/cli/app.h"
+#include "drconsole/runbook/history.h"
+#include "drconsole/runbook/journal.h"
+#include "drconsole/runbook/report.h"
+#include "drconsole/runbook/runbook.h"
+#include "drconsole/util/sanitize.h"
+#include "drconsole/util/util.h"
 
 /* Write the report to path through a temporary file and rename(2). 0 or -1 (message printed). */
 static int

@@ -23,9 +23,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "drconsole/app.h"
-#include "drconsole/run.h"
-#include "drconsole/util.h"
+#include "drconsole/cli/app.h"
+#include "drconsole/runbook/run.h"
+#include "drconsole/util/util.h"
 
 static int cancel_flag;
 
@@ -150,7 +150,8 @@ resolve_runbook(const struct config *cfg, const char *arg)
 }
 
 static int
-cmd_run_run(const struct cli_options *opts, int argc, char **argv)
+run_line_mode(const struct cli_options *opts, const char *runbook, const char *backup_key,
+	      const char *rollback_of)
 {
 	static const struct run_ui ui = {
 		.confirm = line_confirm,
@@ -164,10 +165,6 @@ cmd_run_run(const struct cli_options *opts, int argc, char **argv)
 	char *path;
 	int rc;
 
-	if (argc != 2 || (opts->drill && opts->dry_run)) {
-		fputs("usage: drconsole run RUNBOOK [--drill | --dry-run] [--yes]\n", stderr);
-		return EXIT_USAGE;
-	}
 	if (app_load(&app, opts) != 0 || app.sites[0] == NULL || app.sites[1] == NULL ||
 	    app.dl.errors > 0) {
 		diag_print(&app.dl, stderr);
@@ -176,10 +173,10 @@ cmd_run_run(const struct cli_options *opts, int argc, char **argv)
 		app_free(&app);
 		return EXIT_USAGE;
 	}
-	path = resolve_runbook(&app.cfg, argv[1]);
-	if (path == NULL && !app.read_only) {
+	path = resolve_runbook(&app.cfg, runbook);
+	if (path == NULL && app.mode != RUN_READ_ONLY) {
 		fprintf(stderr, "drconsole: run: no runbook file or configured runbook named '%s'\n",
-			argv[1]);
+			runbook);
 		app_free(&app);
 		return EXIT_USAGE;
 	}
@@ -187,10 +184,11 @@ cmd_run_run(const struct cli_options *opts, int argc, char **argv)
 	p.cfg = &app.cfg;
 	p.sites[0] = app.sites[0];
 	p.sites[1] = app.sites[1];
-	p.runbook_path = path != NULL ? path : argv[1];
+	p.runbook_path = path != NULL ? path : runbook;
+	p.backup_key = backup_key;
+	p.rollback_of = rollback_of;
 	/* read-only is the driver's decision: it refuses with the reason (exit 2) */
-	p.mode = app.read_only ? RUN_READ_ONLY : opts->drill ? RUN_DRILL : opts->dry_run ? RUN_DRY
-		 : RUN_LIVE;
+	p.mode = app.mode;
 	p.read_only_reason = app.read_only_reason;
 	p.yes = opts->yes;
 	p.ui = &ui;
@@ -214,6 +212,28 @@ cmd_run_run(const struct cli_options *opts, int argc, char **argv)
 	free(path);
 	app_free(&app);
 	return rc;
+}
+
+int
+cli_run_runbook(const struct cli_options *opts, const char *runbook, const char *backup_key)
+{
+	return run_line_mode(opts, runbook, backup_key, NULL);
+}
+
+int
+cli_run_rollback(const struct cli_options *opts, const char *runbook, const char *rollback_of)
+{
+	return run_line_mode(opts, runbook, NULL, rollback_of);
+}
+
+static int
+cmd_run_run(const struct cli_options *opts, int argc, char **argv)
+{
+	if (argc != 2) {
+		fputs("usage: drconsole run RUNBOOK [--drill | --dry-run] [--yes]\n", stderr);
+		return EXIT_USAGE;
+	}
+	return cli_run_runbook(opts, argv[1], NULL);
 }
 
 const struct cli_command cmd_run = {

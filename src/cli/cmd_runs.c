@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "drconsole/app.h"
-#include "drconsole/history.h"
-#include "drconsole/sanitize.h"
+#include "drconsole/cli/app.h"
+#include "drconsole/runbook/history.h"
+#include "drconsole/util/sanitize.h"
 
 static int
 cmd_runs_run(const struct cli_options *opts, int argc, char **argv)
@@ -24,15 +24,8 @@ cmd_runs_run(const struct cli_options *opts, int argc, char **argv)
 		fputs("usage: drconsole runs\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (app_load(&app, opts) != 0) {
-		diag_print(&app.dl, stderr);
-		app_free(&app);
+	if (!app_load_state(&app, opts))
 		return EXIT_USAGE;
-	}
-	if (!app_state_dir_ok(&app)) {
-		app_free(&app);
-		return EXIT_USAGE;
-	}
 	runs = history_list(app.cfg.state_dir, &n);
 	printf("%-40s %-32s %-8s %-20s %-12s %s\n", "RUN", "RUNBOOK", "MODE", "START (UTC)",
 	       "OUTCOME", "WHO");

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "drconsole/app.h"
-#include "drconsole/output.h"
-#include "drconsole/status_report.h"
+#include "drconsole/cli/app.h"
+#include "drconsole/cli/output.h"
+#include "drconsole/cli/status_report.h"
 
 static const char *
 yes_no(bool b)
@@ -63,7 +63,10 @@ print_site(const struct site *s)
 	printf("  env dir      %s\n", s->env_dir);
 	printf("  SITE_HOST    %s\n", s->site_host != NULL ? s->site_host : "-");
 	printf("  control      %s\n", s->control != NULL ? s->control : "- (not found)");
-	printf("  PostgreSQL %s\n", s->pg_version);
+	if (s->pg_version != NULL)
+		printf("  PostgreSQL %s\n", s->pg_version);
+	else
+		printf("  PostgreSQL   none (bare_non_cchq_environment: no postgresql.yml)\n");
 	for (size_t i = 0; i < s->n_pg; i++) {
 		const struct site_pg_server *p = &s->pg[i];
 
@@ -99,7 +102,11 @@ print_site(const struct site *s)
 	}
 	if (s->aws != NULL)
 		print_aws(s->aws);
-	printf("  CouchDB      %zu node%s, db %s\n", s->n_couch, s->n_couch == 1 ? "" : "s", s->couch_db);
+	if (s->bare && s->n_couch == 0)
+		printf("  CouchDB      none (bare_non_cchq_environment)\n");
+	else
+		printf("  CouchDB      %zu node%s, db %s\n", s->n_couch, s->n_couch == 1 ? "" : "s",
+		       s->couch_db);
 	printf("  Elasticsearch %zu node%s, snapshots %s\n", s->n_es, s->n_es == 1 ? "" : "s",
 	       s->es_snapshots ? s->es_repository : "off");
 	printf("  Hosts (%zu SSH-able)\n", s->n_hosts);
@@ -116,12 +123,24 @@ cmd_status_run(const struct cli_options *opts, int argc, char **argv)
 {
 	struct app app;
 	int rc = EXIT_OK;
+	bool json;
 
 	(void)argv;
 	if (argc > 1) {
-		fputs("usage: drconsole status [--json] [--offline]\n", stderr);
+		fputs("usage: drconsole status [--json | --format text|json|openmetrics] [--offline]\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (opts->format != NULL && !str_eq(opts->format, "text") && !str_eq(opts->format, "json") &&
+	    !str_eq(opts->format, "openmetrics")) {
+		fprintf(stderr, "drconsole: unknown status format '%s' (text, json or openmetrics)\n",
+			opts->format);
+		return EXIT_USAGE;
+	}
+	if (opts->json && opts->format != NULL && !str_eq(opts->format, "json")) {
+		fprintf(stderr, "drconsole: --json and --format %s exclude each other\n", opts->format);
+		return EXIT_USAGE;
+	}
+	json = opts->json || str_eq(opts->format, "json");
 	if (app_load(&app, opts) != 0 || app.sites[0] == NULL || app.sites[1] == NULL ||
 	    app.dl.errors > 0) {
 		diag_print(&app.dl, stderr);
@@ -129,8 +148,10 @@ cmd_status_run(const struct cli_options *opts, int argc, char **argv)
 		app_free(&app);
 		return EXIT_USAGE;
 	}
-	if (opts->offline) {
-		if (opts->json) {
+	if (str_eq(opts->format, "openmetrics")) {
+		rc = status_report_metrics(&app, opts->offline, stdout);
+	} else if (opts->offline) {
+		if (json) {
 			json_t *o = json_object(), *sites = json_object();
 
 			json_object_set_new(o, "version", json_string(DRCONSOLE_VERSION));
@@ -141,15 +162,19 @@ cmd_status_run(const struct cli_options *opts, int argc, char **argv)
 			json_object_set_new(o, "objectives", json_pack("{s:I,s:I}",
 				"rpo_s", (json_int_t)(app.cfg.rpo_ms / 1000),
 				"rto_s", (json_int_t)(app.cfg.rto_ms / 1000)));
+			json_object_set_new(o, "failover", status_failover_json(&app));
+			json_object_set_new(o, "undone", status_undone_json(&app));
 			output_json(o, stdout, JSON_INDENT(2));
 			json_decref(o);
 		} else {
 			print_site(app.sites[SITE_PRIMARY]);
 			putchar('\n');
 			print_site(app.sites[SITE_SECONDARY]);
+			status_failover_print(&app, stdout);
+			status_undone_print(&app, stdout);
 		}
 	} else {
-		rc = status_report_live(&app, opts->json, stdout);
+		rc = status_report_live(&app, json, stdout);
 	}
 	app_free(&app);
 	return rc;
@@ -157,8 +182,8 @@ cmd_status_run(const struct cli_options *opts, int argc, char **argv)
 
 const struct cli_command cmd_status = {
 	.name = "status",
-	.args = "[--json] [--offline]",
+	.args = "[--json|--format F] [--offline]",
 	.summary = "status of both sites (--offline: the model only)",
-	.accepts = OPT_JSON | OPT_OFFLINE,
+	.accepts = OPT_JSON | OPT_OFFLINE | OPT_FORMAT | OPT_MODE,
 	.run = cmd_status_run,
 };

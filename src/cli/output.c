@@ -4,13 +4,13 @@
  * names them (printf, puts, perror, diag_print(..., stderr)) then writes
  * through the sanitiser, which writes through to the real stream.
  */
-#include "drconsole/output.h"
+#include "drconsole/cli/output.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/sanitize.h"
+#include "drconsole/util/sanitize.h"
 
 static FILE *real_stdout, *real_stderr;
 

@@ -3,23 +3,32 @@
  * host makes its own row UNKNOWN, it does not stall the report), then print
  * observations grouped by site, and the RPO exposure.
  */
-#include "drconsole/status_report.h"
+#include "drconsole/cli/status_report.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/duration.h"
-#include "drconsole/output.h"
-#include "drconsole/probes.h"
-#include "drconsole/rpo.h"
+#include "drconsole/config/drift.h"
+#include "drconsole/runbook/drills.h"
+#include "drconsole/runbook/failover_state.h"
+#include "drconsole/runbook/undone.h"
+#include "drconsole/util/duration.h"
+#include "drconsole/cli/metrics.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/cli/output.h"
+#include "drconsole/probe/probes.h"
+#include "drconsole/probe/rpo.h"
+#include "drconsole/runbook/verify_status.h"
+#include "drconsole/util/state_dir.h"
 
 struct run {
 	struct probe_env *env;
 	struct status_store *store;
 	struct scheduler *sched;
 	struct status_snapshot *snap;
-	struct rpo_result rpo;		/* the primary site (its region) lost: the headline */
-	struct rpo_result rpo_instance;	/* one database instance lost */
+	struct rpo_result rpo;		/* the headline scenario (objectives.rpo_headline) */
+	struct rpo_result rpo_other;	/* the other one, when the pair has two (have_instance) */
+	enum rpo_scenario headline;
 	bool have_instance;		/* some source is for instance loss only (RDS PITR) */
 	size_t late;
 };
@@ -32,18 +41,121 @@ run_probes(struct app *app, struct run *r)
 	memset(r, 0, sizeof *r);
 	r->store = status_store_create(0);
 	r->env = probe_env_create(&app->cfg, app->sites);
-	r->sched = scheduler_create(r->store, r->env, 32, app->cfg.refresh_ms);
+	r->sched = scheduler_create(r->store, r->env, SCHEDULER_WORKER_PER_JOB, app->cfg.refresh_ms);
 	probes_add_all(r->sched, r->store, &app->cfg, app->sites);
 	deadline = time_mono_ms() + app->cfg.probe_timeout_ms + 2000;
 	r->late = scheduler_run_once(r->sched, deadline);
+	verify_status_post(r->store, &app->cfg, time_wall_ms());
 	r->snap = status_store_snapshot(r->store);
-	rpo_evaluate(r->snap, probes_rpo_stores(app->sites), (double)app->cfg.rpo_ms / 1000.0,
-		     time_wall_ms(), app->cfg.refresh_ms, &r->rpo);
-	rpo_evaluate_scenario(r->snap, probes_rpo_stores(app->sites), (double)app->cfg.rpo_ms / 1000.0,
-			      time_wall_ms(), app->cfg.refresh_ms, RPO_INSTANCE_LOSS, &r->rpo_instance);
 	for (size_t i = 0; i < r->snap->n; i++)
-		if (str_eq(obs_field(r->snap->items[i], "rpo_scenario"), "instance"))
+		if (obs_field_is(r->snap->items[i], OBS_F_RPO_SCENARIO, OBS_RPO_SCENARIO_INSTANCE))
 			r->have_instance = true;
+	r->headline = rpo_headline_scenario(app->cfg.rpo_headline, r->have_instance);
+	rpo_evaluate_scenario(r->snap, probes_rpo_stores(app->sites), (double)app->cfg.rpo_ms / 1000.0,
+			      time_wall_ms(), app->cfg.refresh_ms, r->headline, &r->rpo);
+	rpo_evaluate_scenario(r->snap, probes_rpo_stores(app->sites), (double)app->cfg.rpo_ms / 1000.0,
+			      time_wall_ms(), app->cfg.refresh_ms,
+			      r->headline == RPO_SITE_LOSS ? RPO_INSTANCE_LOSS : RPO_SITE_LOSS, &r->rpo_other);
+}
+
+/* How the text output names a scenario. */
+static const char *
+scenario_words(enum rpo_scenario s)
+{
+	return s == RPO_INSTANCE_LOSS ? "if one database instance is lost" : "if the primary site (its region) is lost";
+}
+
+/* The failover state of app's mode; nothing open when the state dir cannot be trusted. */
+static void
+read_failover(const struct app *app, struct failover_state *fs)
+{
+	char *why = NULL;
+
+	if (state_dir_check(app->cfg.state_dir, &why) != 0) {
+		free(why);
+		memset(fs, 0, sizeof *fs);
+		fs->drill = app->drill;
+		return;
+	}
+	failover_state_read(app->cfg.state_dir, app->drill, fs);
+}
+
+/* What stopped runs left undone (undone.h); none when the state dir cannot be trusted. */
+static size_t
+read_undone(const struct app *app, struct undone **u)
+{
+	char *why = NULL;
+
+	*u = NULL;
+	if (state_dir_check(app->cfg.state_dir, &why) != 0) {
+		free(why);
+		return 0;
+	}
+	return undone_find(app->cfg.state_dir, u);
+}
+
+json_t *
+status_undone_json(const struct app *app)
+{
+	struct undone *u;
+	size_t n = read_undone(app, &u);
+	json_t *a = undone_json(u, n);
+
+	undone_free(u, n);
+	return a;
+}
+
+/* One line per step left in place, after prefix: what and the two ways to finish it. */
+static void
+undone_print(const struct undone *u, size_t n, const char *prefix, FILE *fp)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *text = undone_text(&u[i]);
+
+		fprintf(fp, "%s%s: %s%s by hand, then `drconsole put-back %s %s`\n", prefix, text,
+			str_eq(u[i].undo_state, "not run") ? "resume the run (`drconsole run` of its "
+			"runbook offers it) or do " : "do ", u[i].undo_step, u[i].run, u[i].step);
+		free(text);
+	}
+}
+
+json_t *
+status_failover_json(const struct app *app)
+{
+	struct failover_state fs;
+	json_t *o;
+
+	read_failover(app, &fs);
+	o = failover_state_json(&fs);
+	failover_state_clear(&fs);
+	return o;
+}
+
+void
+status_failover_print(const struct app *app, FILE *fp)
+{
+	struct failover_state fs;
+	char text[128];
+
+	read_failover(app, &fs);
+	if (failover_state_text(&fs, time_wall_ms(), text, sizeof text))
+		fprintf(fp, "Failover: %s (run %s): drconsole %scommit, or %srollback\n", text, fs.run,
+			fs.drill ? "--drill " : "", fs.drill ? "--drill " : "");
+	else if (fs.phase != FAILOVER_NONE)
+		fprintf(fp, "Failover: %s%s %s by %s\n", fs.drill ? "drill " : "", fs.run,
+			fs.phase == FAILOVER_COMMITTED ? "committed" : "rolled back",
+			fs.by != NULL ? fs.by : "?");
+	failover_state_clear(&fs);
+}
+
+void
+status_undone_print(const struct app *app, FILE *fp)
+{
+	struct undone *u;
+	size_t n = read_undone(app, &u);
+
+	undone_print(u, n, "Left undone: ", fp);
+	undone_free(u, n);
 }
 
 static json_t *
@@ -136,10 +248,14 @@ status_report_live(struct app *app, bool json, FILE *fp)
 		json_object_set_new(o, "objectives", json_pack("{s:I,s:I}",
 			"rpo_s", (json_int_t)(app->cfg.rpo_ms / 1000),
 			"rto_s", (json_int_t)(app->cfg.rto_ms / 1000)));
-		json_object_set_new(o, "rpo", rpo_json(&r.rpo, "site-loss"));
+		json_object_set_new(o, "rpo", rpo_json(&r.rpo, rpo_scenario_name(r.headline)));
 		if (r.have_instance)
-			json_object_set_new(o, "rpo_instance_loss", rpo_json(&r.rpo_instance, "instance-loss"));
+			json_object_set_new(o, r.headline == RPO_SITE_LOSS ? "rpo_instance_loss" : "rpo_site_loss",
+					    rpo_json(&r.rpo_other, rpo_scenario_name(r.headline == RPO_SITE_LOSS ?
+					    RPO_INSTANCE_LOSS : RPO_SITE_LOSS)));
 		json_object_set_new(o, "sites", sites);
+		json_object_set_new(o, "failover", status_failover_json(app));
+		json_object_set_new(o, "undone", status_undone_json(app));
 		output_json(o, fp, JSON_INDENT(2));
 		json_decref(o);
 	} else {
@@ -151,17 +267,20 @@ status_report_live(struct app *app, bool json, FILE *fp)
 					print_obs(fp, r.snap->items[i]);
 		}
 		duration_format(app->cfg.rpo_ms, obj, sizeof obj);
-		fprintf(fp, "RPO objective %s: %s%s\n", obj, obs_status_word(r.rpo.status),
-			r.have_instance ? " if the primary site (its region) is lost" : "");
+		fprintf(fp, "RPO objective %s: %s%s%s\n", obj, obs_status_word(r.rpo.status),
+			r.have_instance ? " " : "", r.have_instance ? scenario_words(r.headline) : "");
 		rpo_print(fp, &r.rpo);
 		if (r.have_instance) {
-			fprintf(fp, "RPO objective %s: %s if one database instance is lost\n", obj,
-				obs_status_word(r.rpo_instance.status));
-			rpo_print(fp, &r.rpo_instance);
+			fprintf(fp, "RPO objective %s: %s %s (not the headline)\n", obj,
+				obs_status_word(r.rpo_other.status),
+				scenario_words(r.headline == RPO_SITE_LOSS ? RPO_INSTANCE_LOSS : RPO_SITE_LOSS));
+			rpo_print(fp, &r.rpo_other);
 		}
 		if (r.late > 0)
 			fprintf(fp, "%zu probe%s did not finish before the deadline\n", r.late,
 				r.late == 1 ? "" : "s");
+		status_failover_print(app, fp);
+		status_undone_print(app, fp);
 	}
 	rc = status_live_exit_code(r.snap, r.rpo.status);
 	run_free(&r);
@@ -179,6 +298,29 @@ status_live_exit_code(const struct status_snapshot *snap, enum obs_status rpo_st
 	return EXIT_OK;
 }
 
+/* Drills due under objectives.drill_every for the configured runbooks' models (drills.h). */
+static size_t
+check_drills(const struct app *app, struct drill_history *dh, unsigned *models)
+{
+	char *why = NULL;
+	size_t due = 0;
+
+	memset(dh, 0, sizeof *dh);
+	*models = 0;
+	if (app->cfg.drill_every_ms <= 0 || app->cfg.n_runbooks == 0)
+		return 0;
+	if (state_dir_check(app->cfg.state_dir, &why) != 0) {
+		free(why);	/* no journals to trust: no cadence to judge */
+		return 0;
+	}
+	drill_history_read(app->cfg.state_dir, dh);
+	*models = drill_models_of_runbooks(app->cfg.runbooks, app->cfg.n_runbooks);
+	for (int m = 0; m < DRILL_MODEL_COUNT; m++)
+		if ((*models & (1u << m)) && drill_is_due(dh, m, time_wall_ms(), app->cfg.drill_every_ms))
+			due++;
+	return due;
+}
+
 int
 status_report_check(struct app *app, FILE *fp)
 {
@@ -188,8 +330,26 @@ status_report_check(struct app *app, FILE *fp)
 	double objective = (double)app->cfg.rpo_ms / 1000.0;
 	char buf[32];
 	int code;
+	struct drill_history dh;
+	unsigned models = 0;
+	size_t drills_due;
+	struct failover_state fs;
+	char fo_text[128];
+	bool uncommitted;
+	struct undone *u;
+	size_t n_undone;
 
 	run_probes(app, &r);
+	drills_due = check_drills(app, &dh, &models);
+	warn += drills_due;
+	total += drills_due;
+	read_failover(app, &fs);
+	uncommitted = failover_state_text(&fs, time_wall_ms(), fo_text, sizeof fo_text);
+	warn += uncommitted;
+	total += uncommitted;
+	n_undone = read_undone(app, &u);
+	warn += n_undone;
+	total += n_undone;
 	for (size_t i = 0; i < r.snap->n; i++) {
 		total++;
 		switch (r.snap->items[i]->status) {
@@ -217,16 +377,25 @@ status_report_check(struct app *app, FILE *fp)
 	else
 		fprintf(fp, "no data store to judge");
 	if (r.have_instance) {
-		const struct rpo_store *ih = r.rpo_instance.worst >= 0 ?
-			&r.rpo_instance.stores[r.rpo_instance.worst] : NULL;
+		const struct rpo_store *ih = r.rpo_other.worst >= 0 ?
+			&r.rpo_other.stores[r.rpo_other.worst] : NULL;
+		const char *what = r.headline == RPO_SITE_LOSS ? "if one instance is lost" : "if the region is lost";
 
+		if (r.headline == RPO_INSTANCE_LOSS)
+			fprintf(fp, " if one instance is lost");
 		if (ih != NULL && ih->have_source)
-			fprintf(fp, "; if one instance is lost %s (%s via %s)",
+			fprintf(fp, "; %s %s (%s via %s)", what,
 				duration_format((long long)(ih->exposure_s * 1000), buf, sizeof buf),
 				ih->store, ih->source);
 		else if (ih != NULL)
-			fprintf(fp, "; if one instance is lost: no usable source for %s", ih->store);
+			fprintf(fp, "; %s: no usable source for %s", what, ih->store);
 	}
+	if (drills_due > 0)
+		fprintf(fp, "; %zu drill%s due", drills_due, drills_due == 1 ? "" : "s");
+	if (uncommitted)
+		fprintf(fp, "; %s", fo_text);
+	if (n_undone > 0)
+		fprintf(fp, "; %zu step%s left undone by runs", n_undone, n_undone == 1 ? "" : "s");
 	fprintf(fp, "; %zu crit, %zu warn, %zu unknown of %zu checks", crit, warn, unknown, total);
 	fprintf(fp, " | rpo_exposure=%s;%.0f;%.0f crit=%zu warn=%zu unknown=%zu\n",
 		head != NULL && head->have_source ? (snprintf(buf, sizeof buf, "%.0fs", head->exposure_s), buf) : "U",
@@ -235,6 +404,60 @@ status_report_check(struct app *app, FILE *fp)
 		if (r.snap->items[i]->status != OBS_OK)
 			fprintf(fp, "%s %s: %s\n", obs_status_word(r.snap->items[i]->status),
 				r.snap->items[i]->key, r.snap->items[i]->message);
+	if (drills_due > 0)
+		drill_due_lines(&dh, models, time_wall_ms(), app->cfg.drill_every_ms, "WARN drill: ", fp);
+	if (uncommitted)
+		fprintf(fp, "WARN failover: %s (run %s): commit it or roll it back\n", fo_text, fs.run);
+	undone_print(u, n_undone, "WARN undone: ", fp);
+	undone_free(u, n_undone);
+	failover_state_clear(&fs);
 	run_free(&r);
 	return code;
+}
+
+int
+status_report_metrics(struct app *app, bool offline, FILE *fp)
+{
+	struct run r;
+	struct drift d = { 0 };
+	struct drill_history dh;
+	struct failover_state fs;
+	char *why = NULL;
+	struct metrics_input in = {
+		.sites = { app->sites[SITE_PRIMARY], app->sites[SITE_SECONDARY] },
+		.rpo_objective_s = (double)app->cfg.rpo_ms / 1000.0,
+		.rto_objective_s = (double)app->cfg.rto_ms / 1000.0,
+	};
+	int rc = EXIT_OK;
+
+	if (!offline) {
+		run_probes(app, &r);
+		in.snap = r.snap;
+		/* both scenarios, whichever one is the headline */
+		in.rpo_site = r.headline == RPO_SITE_LOSS ? &r.rpo : &r.rpo_other;
+		in.rpo_instance = !r.have_instance ? NULL :
+				  r.headline == RPO_SITE_LOSS ? &r.rpo_other : &r.rpo;
+	}
+	if (state_dir_check(app->cfg.state_dir, &why) == 0) {
+		drill_history_read(app->cfg.state_dir, &dh);
+		in.drills = &dh;
+		failover_state_read(app->cfg.state_dir, app->drill, &fs);
+		in.failover = &fs;
+	} else {
+		fprintf(stderr, "drconsole: no drill metrics: %s\n", why);
+		free(why);
+	}
+	drift_compare(app->sites[SITE_PRIMARY], app->sites[SITE_SECONDARY], &d);
+	in.drift_items = (long long)d.n;
+	in.drift_suspicious = (long long)d.suspicious;
+	in.now_ms = time_wall_ms();
+	metrics_write(fp, &in);
+	if (in.failover != NULL)
+		failover_state_clear(&fs);
+	drift_free(&d);
+	if (!offline) {
+		rc = status_live_exit_code(r.snap, r.rpo.status);
+		run_free(&r);
+	}
+	return rc;
 }

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "drconsole/aws_env.h"
-#include "drconsole/util.h"
-#include "drconsole/yaml_doc.h"
+#include "drconsole/config/aws_env.h"
+#include "drconsole/util/util.h"
+#include "drconsole/config/yaml_doc.h"
 
 static char *
 opt_str(const struct ynode *map, const char *key, const char *file, struct diag_list *dl)
@@ -285,10 +285,23 @@ aws_env_ebs_in_plan(const struct aws_env *a)
 }
 
 void
+aws_env_set_profiles(struct aws_env *a, const char *profile, const char *remote_profile)
+{
+	if (a == NULL)
+		return;
+	free(a->profile);
+	free(a->remote_profile);
+	a->profile = profile != NULL && *profile != '\0' ? xstrdup(profile) : NULL;
+	a->remote_profile = remote_profile != NULL && *remote_profile != '\0' ? xstrdup(remote_profile) : NULL;
+}
+
+void
 aws_env_free(struct aws_env *a)
 {
 	if (a == NULL)
 		return;
+	free(a->profile);
+	free(a->remote_profile);
 	for (size_t i = 0; i < a->n_rds; i++) {
 		struct aws_rds *r = &a->rds[i];
 

@@ -6,7 +6,7 @@
  * or parsed, or its read_only is anything but a boolean, read-only is
  * pinned and a warning (lint: an error) says why.
  */
-#include "drconsole/config.h"
+#include "drconsole/config/config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,10 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/config_table.h"
-#include "drconsole/duration.h"
-#include "drconsole/strbuf.h"
-#include "drconsole/yaml_doc.h"
+#include "drconsole/config/config_table.h"
+#include "drconsole/util/duration.h"
+#include "drconsole/util/state_dir.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/config/yaml_doc.h"
 
 _Static_assert(offsetof(struct config, n_runbooks) ==
 	       offsetof(struct config, runbooks) + sizeof(char **),
@@ -96,6 +97,8 @@ set_value(struct loader *ld, const struct config_option *o, const struct ynode *
 		tmp.len = strlen(text);
 		n = &tmp;
 	}
+	if (o->type == COPT_DRIFT_IGNORE)
+		return config_drift_ignore_set(ld->cfg, n, ld->file, ld->dl);
 	if (o->type == COPT_PATH_LIST) {
 		char ***list = p;
 		size_t *count = (size_t *)((char *)p + sizeof(char **));
@@ -207,6 +210,7 @@ set_value(struct loader *ld, const struct config_option *o, const struct ynode *
 		return true;
 	case COPT_BOOL:
 	case COPT_PATH_LIST:
+	case COPT_DRIFT_IGNORE:
 		break;
 	}
 	return false;
@@ -282,8 +286,11 @@ walk_map(struct loader *ld, const struct ynode *map, const char *prefix)
 			const char *op = config_options[o].path;
 
 			if (strcmp(op, path) == 0) {
-				if (set_value(ld, &config_options[o], v, NULL))
+				if (set_value(ld, &config_options[o], v, NULL)) {
 					ld->set[o] = true;
+					ld->cfg->pos[o].line = v->line;
+					ld->cfg->pos[o].col = v->col;
+				}
 				found = true;
 				break;
 			}
@@ -328,6 +335,7 @@ config_load_file(const char *path, const struct config_sources *src,
 	ld.dir = xstrdup(dirname(tmp));
 	free(tmp);
 	ld.set = xcalloc(n_options(), sizeof *ld.set);
+	cfg->pos = xcalloc(n_options(), sizeof *cfg->pos);
 	apply_defaults(&ld);
 	doc = ydoc_load_input(path, INPUT_CONFIG, dl);
 	if (doc != NULL && doc->root == NULL)
@@ -347,7 +355,7 @@ config_load_file(const char *path, const struct config_sources *src,
 						   src->home != NULL ? src->home : "");
 	}
 	if (cfg->log == NULL)
-		cfg->log = xasprintf("%s/drconsole.log", cfg->state_dir);
+		cfg->log = state_dir_user_file(cfg->state_dir, "drconsole", "log");
 	ydoc_free(doc);
 	free(ld.set);
 	free(ld.dir);
@@ -529,7 +537,21 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->pinned_by);
 	free(cfg->pin_why);
+	free(cfg->pos);
+	config_drift_ignore_free(cfg);
 	memset(cfg, 0, sizeof *cfg);
+}
+
+bool
+config_option_pos(const struct config *cfg, const char *path, unsigned *line, unsigned *col)
+{
+	for (size_t o = 0; cfg->pos != NULL && config_options[o].path != NULL; o++)
+		if (strcmp(config_options[o].path, path) == 0 && cfg->pos[o].line > 0) {
+			*line = cfg->pos[o].line;
+			*col = cfg->pos[o].col;
+			return true;
+		}
+	return false;
 }
 
 void
@@ -539,6 +561,7 @@ config_print_options(FILE *fp)
 		[COPT_DURATION] = "duration", [COPT_STRING] = "string", [COPT_PATH] = "path",
 		[COPT_PATH_LIST] = "list of paths", [COPT_BOOL] = "boolean", [COPT_INT] = "integer",
 		[COPT_ENUM] = "choice", [COPT_ENVNAME] = "env var name",
+		[COPT_DRIFT_IGNORE] = "list of {key, reason}",
 	};
 
 	fputs("| option | type | default | meaning |\n|---|---|---|---|\n", fp);

@@ -2,13 +2,15 @@
  * config_options.c: the one table of drconsole.yml options. The loader,
  * the defaults and the documentation all come from here.
  */
-#include "drconsole/config_table.h"
+#include "drconsole/config/config_table.h"
 
 #include <stddef.h>
 
 #define F(field) offsetof(struct config, field)
 #define SEC(ms) ((ms) * 1000LL)
 #define HOUR (3600LL * 1000)
+
+static const char *const rpo_scenarios[] = { "region", "instance", NULL };
 
 static const char *const sslmodes[] = {
 	"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL,
@@ -19,18 +21,28 @@ const struct config_option config_options[] = {
 	  "Recovery point objective: the most data the business accepts to lose" },
 	{ "objectives.rto", COPT_DURATION, F(rto_ms), SEC(1), 365 * 24 * HOUR, NULL, NULL, true,
 	  "Recovery time objective: how long service may be down" },
+	{ "objectives.verify_every", COPT_DURATION, F(verify_every_ms), HOUR, 365 * 24 * HOUR, NULL, "30d",
+	  false, "How often a backup must be proven restorable (drconsole verify-backup); check warns past it" },
+	{ "objectives.rpo_headline", COPT_ENUM, F(rpo_headline), 0, 0, rpo_scenarios, "region", false,
+	  "Loss scenario the RPO headline and `check` judge on an AWS pair: the primary's region, or one RDS instance" },
+	{ "objectives.drill_every", COPT_DURATION, F(drill_every_ms), 0, 5 * 365 * 24 * HOUR, NULL, "90d", false,
+	  "Drill each runbook model at least this often (check warns, the console says which is due); 0: no cadence" },
 	{ "sites.primary.env_dir", COPT_PATH, F(sites[0].env_dir), 0, 0, NULL, NULL, true,
 	  "commcare-cloud environment directory of the primary site" },
 	{ "sites.primary.control", COPT_STRING, F(sites[0].control), 0, 0, NULL, "control", false,
 	  "Control host of the primary: an inventory host or group (its first host)" },
 	{ "sites.primary.drill_target", COPT_BOOL, F(sites[0].drill_target), 0, 0, NULL, "false", false,
 	  "Unattended confirmation is allowed for drills against this environment" },
+	{ "sites.primary.aws_profile", COPT_STRING, F(sites[0].aws_profile), 0, 0, NULL, NULL, false,
+	  "AWS profile (~/.aws/config) for this site's account; default: the environment, AWS_PROFILE, the instance role" },
 	{ "sites.secondary.env_dir", COPT_PATH, F(sites[1].env_dir), 0, 0, NULL, NULL, true,
 	  "commcare-cloud environment directory of the secondary site" },
 	{ "sites.secondary.control", COPT_STRING, F(sites[1].control), 0, 0, NULL, "control", false,
 	  "Control host of the secondary: an inventory host or group (its first host)" },
 	{ "sites.secondary.drill_target", COPT_BOOL, F(sites[1].drill_target), 0, 0, NULL, "false", false,
 	  "Unattended confirmation is allowed for drills against this environment" },
+	{ "sites.secondary.aws_profile", COPT_STRING, F(sites[1].aws_profile), 0, 0, NULL, NULL, false,
+	  "AWS profile (~/.aws/config) for this site's account; default: the environment, AWS_PROFILE, the instance role" },
 	{ "ssh.user", COPT_STRING, F(ssh.user), 0, 0, NULL, NULL, false,
 	  "SSH user (default: the env's commcare_cloud_remote_user, else ansible)" },
 	{ "ssh.identity_file", COPT_PATH, F(ssh.identity_file), 0, 0, NULL, "~/.ssh/id_ed25519", false,
@@ -91,6 +103,20 @@ const struct config_option config_options[] = {
 	  "Bound on each Elasticsearch request" },
 	{ "elasticsearch.rpo_headline", COPT_BOOL, F(es.rpo_headline), 0, 0, NULL, "false", false,
 	  "Let the Elasticsearch snapshots' age decide the RPO headline (ES is rebuildable: listed only, by default)" },
+	{ "notify.slack_url_env", COPT_ENVNAME, F(notify.slack_url_env), 0, 0, NULL, NULL, false,
+	  "Environment variable holding a Slack-compatible incoming-webhook URL for run notifications" },
+	{ "notify.webhook_url_env", COPT_ENVNAME, F(notify.webhook_url_env), 0, 0, NULL, NULL, false,
+	  "Environment variable holding a URL that gets each run notification as a JSON POST" },
+	{ "notify.timeout", COPT_DURATION, F(notify.timeout_ms), 100, SEC(60), NULL, "5s", false,
+	  "Bound of each notification request, and of the delivery still pending when a run ends" },
+	{ "notify.queue", COPT_INT, F(notify.queue), 1, 10000, NULL, "64", false,
+	  "Notifications that may wait to be sent; more are dropped and logged" },
+	{ "approvals.destructive", COPT_INT, F(approvals.destructive), 1, 2, NULL, "1", false,
+	  "Operators a destructive step needs: 2 = a second operator approves it (drconsole approve)" },
+	{ "approvals.drill", COPT_INT, F(approvals.drill), 1, 2, NULL, "1", false,
+	  "The same for drills (1: drills waive the second operator)" },
+	{ "approvals.timeout", COPT_DURATION, F(approvals.timeout_ms), SEC(1), 24 * HOUR, NULL, "15m", false,
+	  "How long a request for approval stands; then the step is not run and the operator decides" },
 	{ "refresh", COPT_DURATION, F(refresh_ms), SEC(1), HOUR, NULL, "10s", false,
 	  "Probe refresh interval; values older than three intervals are STALE" },
 	{ "probe_timeout", COPT_DURATION, F(probe_timeout_ms), 100, SEC(600), NULL, "5s", false,
@@ -107,6 +133,8 @@ const struct config_option config_options[] = {
 	  "Heartbeat age past which a run lock whose holder is not seen running may be broken (only shorter)" },
 	{ "log", COPT_PATH, F(log), 0, 0, NULL, NULL, false,
 	  "Log file (default: STATE_DIR/drconsole.log)" },
+	{ "drift_ignore", COPT_DRIFT_IGNORE, F(drift_ignore), 0, 0, NULL, NULL, false,
+	  "Drift findings the team accepts: a list of {key: PATH, reason: TEXT}, reported as accepted" },
 	{ "read_only", COPT_BOOL, F(read_only), 0, 0, NULL, "false", false,
 	  "Status only; in /etc/drconsole/config.yml it cannot be lifted" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, false, NULL },

@@ -1,77 +1,88 @@
 /*
- * drift.c: flatten two YAML trees into path → value and compare. Values are
- * compared as their text; a mapping or list that exists on one side only is
- * reported once at its own path, not per leaf.
+ * drift.c: the drift model. Two trees are walked together; a subtree on one
+ * side only is one finding at its own path, not one per leaf. Keys present
+ * on one side only are first paired with a near-identical key on the other
+ * side (a typo: the setting is silently ignored there). Every difference is
+ * then classified, in this order: a per-site setting (expected); set on the
+ * primary but empty or absent on the secondary (missing); a version; a
+ * number of workers, processes or a size (capacity); a host, address,
+ * bucket or a value that differs only by the env's name (expected); else
+ * changed. Findings are ranked by file (the file with the worst finding
+ * first) and by severity within a file.
  */
-#include "drconsole/drift.h"
+#include "drift_priv.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
-struct leaf {
-	char *path;
-	char *text;
-	unsigned line;
+static const char *const kind_names[DRIFT_KIND_COUNT] = {
+	[DRIFT_EXPECTED] = "expected", [DRIFT_CAPACITY] = "capacity", [DRIFT_CHANGED] = "changed",
+	[DRIFT_ONE_SIDED] = "one-sided", [DRIFT_VERSION] = "version", [DRIFT_TYPO] = "typo",
+	[DRIFT_MISSING] = "missing",
 };
 
-struct leaves {
-	struct leaf *v;
-	size_t n;
-	size_t cap;
-};
-
-static void
-add_leaf(struct leaves *l, const char *path, const char *text, unsigned line)
+const char *
+drift_kind_name(enum drift_kind k)
 {
-	grow_array(&l->v, &l->cap, l->n + 1, sizeof *l->v);
-	l->v[l->n].path = xstrdup(path);
-	l->v[l->n].text = xstrdup(text);
-	l->v[l->n].line = line;
-	l->n++;
+	return (unsigned)k < DRIFT_KIND_COUNT ? kind_names[k] : "?";
 }
 
-static void
-flatten(const struct ynode *n, const char *prefix, struct leaves *out)
+int
+drift_kind_severity(enum drift_kind k)
 {
-	if (n == NULL)
-		return;
-	if (n->type == YN_SCALAR) {
-		add_leaf(out, prefix, ynode_is_null(n) ? "null" : n->value, n->line);
-		return;
-	}
-	if (n->n == 0) {
-		add_leaf(out, prefix, n->type == YN_MAP ? "{}" : "[]", n->line);
-		return;
-	}
-	for (size_t i = 0; i < n->n; i++) {
-		char *p;
-
-		if (n->type == YN_MAP) {
-			p = *prefix != '\0' ? xasprintf("%s.%s", prefix, n->pairs[i].key->value)
-					   : xstrdup(n->pairs[i].key->value);
-			flatten(n->pairs[i].value, p, out);
-		} else {
-			p = xasprintf("%s[%zu]", prefix, i);
-			flatten(n->items[i], p, out);
-		}
-		free(p);
-	}
+	/* the enum is declared in rank order */
+	return (int)k;
 }
 
-static const struct leaf *
-find_leaf(const struct leaves *l, const char *path)
+bool
+drift_kind_suspicious(enum drift_kind k)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].path, path) == 0)
-			return &l->v[i];
+	return k != DRIFT_EXPECTED && k != DRIFT_CAPACITY;
+}
+
+bool
+drift_item_suspicious(const struct drift_item *it)
+{
+	return drift_kind_suspicious(it->kind) && !it->accepted;
+}
+
+static const struct dnode *
+find_kid(const struct dnode *map, const char *key)
+{
+	for (size_t i = 0; map != NULL && map->type == DN_MAP && i < map->n; i++)
+		if (strcmp(map->kids[i].key, key) == 0)
+			return &map->kids[i];
 	return NULL;
 }
+
+/* Value text of a node as shown to the operator (caller frees). */
+static char *
+node_text(const struct dnode *n)
+{
+	if (n->type == DN_MAP)
+		return n->n == 0 ? xstrdup("{}") : xasprintf("(%zu setting%s)", n->n, n->n == 1 ? "" : "s");
+	return xstrdup(n->null ? "null" : n->text);
+}
+
+static bool
+node_empty(const struct dnode *n)
+{
+	if (n == NULL)
+		return true;
+	if (n->type == DN_MAP)
+		return false;	/* `flower: {}` is a process with its defaults */
+	return n->null || *n->text == '\0' || strcmp(n->text, "[]") == 0 ||
+	       strcmp(n->text, "''") == 0;
+}
+
+/* ---- classification */
 
 static bool
 is_address(const char *s)
@@ -110,107 +121,466 @@ replace_all(const char *s, const char *from, const char *to)
 	return strbuf_detach(&sb);
 }
 
-static const char *
-expected_reason(const struct site *p, const struct site *s, const char *path,
-		const char *pv, const char *sv)
+static bool
+has_word(const char *lower, const char *const *words, size_t n)
 {
-	static const char *const env_keys[] = {
-		"deploy_env", "SITE_HOST", "J2ME_SITE_HOST", "NO_WWW_SITE_HOST", "aws_region",
-		"aws_endpoint", "env_monitoring_id", "HQ_INSTANCE", "primary_ssl_env",
-		"trusted_proxies", "ALTERNATE_HOSTS", "slack_alerts_channel",
-		"slack_notifications_channel",
+	for (size_t i = 0; i < n; i++)
+		if (strstr(lower, words[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* A number, or a size with its unit ("12g", "2m", "8G", "40%"). */
+static bool
+is_number(const char *s)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0' || !(isdigit((unsigned char)*s) || *s == '.'))
+		return false;
+	(void)strtod(s, &end);
+	if (*end != '\0' && strchr("kKmMgGtT%", *end) != NULL)
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	return *end == '\0';
+}
+
+/* A size in comparable units: "12g" is more than "512m". */
+static double
+quantity(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	switch (tolower((unsigned char)*end)) {
+	case 't':
+		v *= 1024;
+		/* fall through */
+	case 'g':
+		v *= 1024;
+		/* fall through */
+	case 'm':
+		v *= 1024;
+		/* fall through */
+	case 'k':
+		v *= 1024;
+		break;
+	default:
+		break;
+	}
+	return v;
+}
+
+/* Settings each site has its own value of, whatever the values are. */
+static bool
+per_site_key(const char *file, const char *path, const char *key)
+{
+	static const char *const keys[] = {
+		"deploy_env", "env_monitoring_id", "slack_alerts_channel",
+		"slack_notifications_channel", "SITE_HOST", "J2ME_SITE_HOST", "NO_WWW_SITE_HOST",
+		"HQ_INSTANCE", "ALTERNATE_HOSTS", "trusted_proxies", "primary_ssl_env",
+		"aws_region", "aws_endpoint", "ALLOWED_HOSTS", "DEPLOY_MACHINE_NAME",
+		"hostname", "special_sites", "PILLOWTOP_MACHINE_ID",
 	};
+
+	(void)file;
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (strcasecmp(key, keys[i]) == 0)
+			return true;
+	/* DATADOG_TRACE.TAGS.env and the like: the tag that says which env */
+	return strcmp(key, "env") == 0 && strstr(path, "TAGS") != NULL;
+}
+
+static enum drift_kind
+classify(const struct site *p, const struct site *s, const char *file, const char *path,
+	 const struct dnode *pn, const struct dnode *sn, char **why)
+{
+	static const char *const version_words[] = { "version", "_sha256", "_sha512", "_sha1" };
+	static const char *const capacity_words[] = {
+		"concurrency", "num_processes", "num_workers", "workers", "processes", "memory",
+		"heap", "swap_size", "_size", "factor", "instance_type", "max_tasks_per_child",
+		"pool_size", "max_connections", "_connection", "regionsize",
+	};
+	static const char *const host_words[] = { "host", "_url", "endpoint", "domain", "_ip" };
 	const char *last = strrchr(path, '.');
-	char *lower = xstrdup(last != NULL ? last + 1 : path);
-	const char *why = NULL;
+	const char *key = last != NULL ? last + 1 : path;
+	char *lower = xstrdup(key), *pv = pn != NULL ? node_text(pn) : NULL;
+	char *sv = sn != NULL ? node_text(sn) : NULL;
+	enum drift_kind k;
 
 	for (char *c = lower; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
-	for (size_t i = 0; i < ARRAY_LEN(env_keys) && why == NULL; i++)
-		if (strcasecmp(last != NULL ? last + 1 : path, env_keys[i]) == 0)
-			why = "per-environment setting";
-	if (why == NULL && strstr(lower, "bucket") != NULL)
-		why = "bucket name";
-	if (why == NULL && (strstr(lower, "host") != NULL || strstr(lower, "_url") != NULL ||
-			    strstr(lower, "endpoint") != NULL))
-		why = "host or endpoint";
-	if (why == NULL && (is_address(pv) || is_address(sv)))
-		why = "address";
-	if (why == NULL && pv != NULL && sv != NULL) {
-		char *a = replace_all(pv, p->deploy_env, s->deploy_env);
-		char *b = replace_all(a, p->env_name, s->env_name);
+	if (per_site_key(file, path, key)) {
+		k = DRIFT_EXPECTED;
+		*why = xstrdup("per-site setting: each site has its own");
+	} else if (!node_empty(pn) && node_empty(sn)) {
+		k = DRIFT_MISSING;
+		*why = xasprintf("set on the primary, %s on the secondary: after a failover it would "
+				 "be %s", sn == NULL ? "absent" : "empty",
+				 sn == NULL ? "left to the default" : "off");
+	} else if (node_empty(pn) && !node_empty(sn) && pn == NULL) {
+		k = DRIFT_ONE_SIDED;
+		*why = xstrdup("set on the secondary only");
+	} else if (has_word(lower, version_words, ARRAY_LEN(version_words))) {
+		k = DRIFT_VERSION;
+		*why = xstrdup("software versions differ: a failover changes what runs");
+	} else if (is_number(pv) && is_number(sv) &&
+		   has_word(lower, capacity_words, ARRAY_LEN(capacity_words))) {
+		k = DRIFT_CAPACITY;
+		*why = xstrdup(quantity(sv) < quantity(pv) ?
+			       "smaller on the secondary (pilot light: scale up on failover)" :
+			       "larger on the secondary");
+	} else if (strstr(lower, "bucket") != NULL) {
+		k = DRIFT_EXPECTED;
+		*why = xstrdup("bucket name: each site has its own");
+	} else if (has_word(lower, host_words, ARRAY_LEN(host_words)) && pv != NULL && sv != NULL) {
+		k = DRIFT_EXPECTED;
+		*why = xstrdup("host or endpoint of each site");
+	} else if (is_address(pv) || is_address(sv)) {
+		k = DRIFT_EXPECTED;
+		*why = xstrdup("address of each site");
+	} else {
+		char *a = pv != NULL ? replace_all(pv, p->deploy_env, s->deploy_env) : NULL;
+		char *b = a != NULL ? replace_all(a, p->env_name, s->env_name) : NULL;
 
-		if (strcmp(a, sv) == 0 || strcmp(b, sv) == 0)
-			why = "differs only by the environment's name";
+		if (a != NULL && sv != NULL && (strcmp(a, sv) == 0 || strcmp(b, sv) == 0)) {
+			k = DRIFT_EXPECTED;
+			*why = xstrdup("differs only by the environment's name");
+		} else if (pn == NULL || sn == NULL) {
+			k = DRIFT_ONE_SIDED;
+			*why = xstrdup(pn == NULL ? "set on the secondary only" : "set on the primary only");
+		} else {
+			k = DRIFT_CHANGED;
+			*why = xstrdup("the sites are set differently: a failover changes behaviour");
+		}
 		free(a);
 		free(b);
 	}
 	free(lower);
-	return why;
+	free(pv);
+	free(sv);
+	return k;
+}
+
+/* ---- typos */
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), *row = xcalloc(lb + 1, sizeof *row), r;
+
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (tolower((unsigned char)a[i - 1]) !=
+							   tolower((unsigned char)b[j - 1]));
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	r = row[lb];
+	free(row);
+	return r;
+}
+
+/* b is a with a short prefix or suffix word ("DD_TAGS" / "TAGS"), or either way round. */
+static bool
+affixed(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > lb) {
+		const char *t = a;
+
+		a = b;
+		b = t;
+		la = strlen(a);
+		lb = strlen(b);
+	}
+	if (la < 3 || lb - la > 4 || lb == la)
+		return false;
+	if (strcasecmp(b + lb - la, a) == 0 && (b[lb - la - 1] == '_' || b[lb - la - 1] == '-'))
+		return true;
+	return strncasecmp(b, a, la) == 0 && (b[la] == '_' || b[la] == '-');
+}
+
+static bool
+near_identical(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), shorter = la < lb ? la : lb;
+
+	if (strcmp(a, b) == 0)
+		return false;
+	if (strcasecmp(a, b) == 0 || affixed(a, b))
+		return true;
+	/* one or two edits in a name long enough not to be another word */
+	return shorter >= 6 && edit_distance(a, b) <= (shorter >= 12 ? 2u : 1u);
+}
+
+/* ---- walking */
+
+static char *
+join(const char *prefix, const char *key)
+{
+	return *prefix != '\0' ? xasprintf("%s.%s", prefix, key) : xstrdup(key);
 }
 
 static void
-compare_file(const struct site *p, const struct site *s, const char *file,
+differ(const struct site *p, const struct site *s, const char *file, const char *path,
+       const struct dnode *pn, const struct dnode *sn, struct drift *out)
+{
+	char *why = NULL, *pv = pn != NULL ? node_text(pn) : NULL, *sv = sn != NULL ? node_text(sn) : NULL;
+	enum drift_kind k = classify(p, s, file, path, pn, sn, &why);
+
+	drift_add(out, file, path, k, why, pv, pn != NULL ? pn->line : 0, sv, sn != NULL ? sn->line : 0);
+	free(pv);
+	free(sv);
+}
+
+static void
+walk(const struct site *p, const struct site *s, const char *file, const char *prefix,
+     const struct dnode *pn, const struct dnode *sn, struct drift *out)
+{
+	bool *used;
+
+	if (pn->type != DN_MAP || sn->type != DN_MAP) {
+		if (pn->type != sn->type || pn->null != sn->null || !str_eq(pn->text, sn->text))
+			differ(p, s, file, *prefix != '\0' ? prefix : "(document)", pn, sn, out);
+		return;
+	}
+	used = xcalloc(sn->n + 1, sizeof *used);
+	for (size_t i = 0; i < pn->n; i++) {
+		const struct dnode *pk = &pn->kids[i], *sk = find_kid(sn, pk->key);
+		char *path = join(prefix, pk->key);
+
+		if (sk != NULL) {
+			used[sk - sn->kids] = true;
+			walk(p, s, file, path, pk, sk, out);
+		}
+		free(path);
+	}
+	/* keys on one side only: a near-identical key on the other side is a typo */
+	for (size_t i = 0; i < pn->n; i++) {
+		const struct dnode *pk = &pn->kids[i], *twin = NULL;
+		char *path;
+
+		if (find_kid(sn, pk->key) != NULL)
+			continue;
+		for (size_t j = 0; j < sn->n && twin == NULL; j++)
+			if (!used[j] && find_kid(pn, sn->kids[j].key) == NULL &&
+			    near_identical(pk->key, sn->kids[j].key)) {
+				twin = &sn->kids[j];
+				used[j] = true;
+			}
+		path = join(prefix, pk->key);
+		if (twin != NULL) {
+			char *pv = node_text(pk), *sv = node_text(twin);
+
+			drift_add(out, file, path, DRIFT_TYPO,
+				  xasprintf("'%s' on the primary, '%s' on the secondary: one of them is "
+					    "not the name the software reads", pk->key, twin->key),
+				  pv, pk->line, sv, twin->line);
+			out->items[out->n - 1].other_path = join(prefix, twin->key);
+			free(pv);
+			free(sv);
+		} else {
+			differ(p, s, file, path, pk, NULL, out);
+		}
+		free(path);
+	}
+	for (size_t j = 0; j < sn->n; j++) {
+		char *path;
+
+		if (used[j])
+			continue;
+		path = join(prefix, sn->kids[j].key);
+		differ(p, s, file, path, NULL, &sn->kids[j], out);
+		free(path);
+	}
+	free(used);
+}
+
+void
+drift_compare_tree(const struct site *p, const struct site *s, const char *file,
+		   const struct dnode *pn, const struct dnode *sn, struct drift *out)
+{
+	if (pn == NULL || sn == NULL)
+		return;		/* a file on one side only is drift_compare_files' */
+	walk(p, s, file, "", pn, sn, out);
+}
+
+static void
+compare_yaml(const struct site *p, const struct site *s, const char *file,
 	     const struct ydoc *pd, const struct ydoc *sd, struct drift *out)
 {
-	struct leaves pl = { NULL, 0, 0 }, sl = { NULL, 0, 0 };
+	struct dnode *pn, *sn;
 
-	flatten(pd != NULL ? pd->root : NULL, "", &pl);
-	flatten(sd != NULL ? sd->root : NULL, "", &sl);
-	for (int side = 0; side < 2; side++) {
-		const struct leaves *a = side == 0 ? &pl : &sl, *b = side == 0 ? &sl : &pl;
+	if (pd == NULL || sd == NULL)
+		return;
+	pn = dnode_from_ynode(pd->root);
+	sn = dnode_from_ynode(sd->root);
+	drift_compare_tree(p, s, file, pn, sn, out);
+	dnode_free(pn);
+	dnode_free(sn);
+}
 
-		for (size_t i = 0; i < a->n; i++) {
-			const struct leaf *other = find_leaf(b, a->v[i].path);
-			struct drift_item *it;
+/* meta.yml without users (compared as sets by drift_compare_users). */
+static void
+compare_meta(const struct site *p, const struct site *s, struct drift *out)
+{
+	struct dnode *pn, *sn;
 
-			if (other != NULL && (side == 1 || strcmp(other->text, a->v[i].text) == 0))
-				continue;
-			grow_array(&out->items, &out->cap, out->n + 1, sizeof *out->items);
-			it = &out->items[out->n++];
-			memset(it, 0, sizeof *it);
-			it->file = xstrdup(file);
-			it->path = xstrdup(a->v[i].path);
-			if (side == 0) {
-				it->kind = other != NULL ? DRIFT_CHANGED : DRIFT_ONLY_PRIMARY;
-				it->primary = xstrdup(a->v[i].text);
-				it->primary_line = a->v[i].line;
-				if (other != NULL) {
-					it->secondary = xstrdup(other->text);
-					it->secondary_line = other->line;
-				}
-			} else {
-				it->kind = DRIFT_ONLY_SECONDARY;
-				it->secondary = xstrdup(a->v[i].text);
-				it->secondary_line = a->v[i].line;
-			}
-			it->why = expected_reason(p, s, it->path, it->primary, it->secondary);
-			it->expected = it->why != NULL;
-			if (!it->expected)
-				out->suspicious++;
+	if (p->meta == NULL || s->meta == NULL)
+		return;
+	pn = dnode_from_ynode(p->meta->root);
+	sn = dnode_from_ynode(s->meta->root);
+	dnode_remove(pn, "users");
+	dnode_remove(sn, "users");
+	drift_compare_tree(p, s, "meta.yml", pn, sn, out);
+	dnode_free(pn);
+	dnode_free(sn);
+}
+
+static const struct drift *rank_drift;
+
+static int
+file_rank(const char *file)
+{
+	int worst = -1;
+
+	for (size_t i = 0; i < rank_drift->n; i++)
+		if (strcmp(rank_drift->items[i].file, file) == 0) {
+			int sev = drift_item_suspicious(&rank_drift->items[i]) ?
+				  100 + drift_kind_severity(rank_drift->items[i].kind) :
+				  drift_kind_severity(rank_drift->items[i].kind);
+
+			if (sev > worst)
+				worst = sev;
 		}
+	return worst;
+}
+
+struct ranked {
+	struct drift_item it;
+	int file_rank;
+	size_t order;
+};
+
+static int
+cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int c;
+
+	if (x->file_rank != y->file_rank)
+		return x->file_rank > y->file_rank ? -1 : 1;
+	c = strcmp(x->it.file, y->it.file);
+	if (c != 0)
+		return c;
+	if (drift_item_suspicious(&x->it) != drift_item_suspicious(&y->it))
+		return drift_item_suspicious(&x->it) ? -1 : 1;
+	if (x->it.kind != y->it.kind)
+		return x->it.kind > y->it.kind ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void
+rank(struct drift *d)
+{
+	struct ranked *r = xcalloc(d->n + 1, sizeof *r);
+
+	rank_drift = d;
+	for (size_t i = 0; i < d->n; i++) {
+		r[i].it = d->items[i];
+		r[i].file_rank = file_rank(d->items[i].file);
+		r[i].order = i;
 	}
-	for (size_t i = 0; i < pl.n; i++) {
-		free(pl.v[i].path);
-		free(pl.v[i].text);
+	rank_drift = NULL;
+	qsort(r, d->n, sizeof *r, cmp_ranked);
+	memset(d->by_kind, 0, sizeof d->by_kind);
+	d->suspicious = d->accepted = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		d->items[i] = r[i].it;
+		d->by_kind[d->items[i].kind]++;
+		d->suspicious += drift_item_suspicious(&d->items[i]);
+		d->accepted += d->items[i].accepted;
 	}
-	for (size_t i = 0; i < sl.n; i++) {
-		free(sl.v[i].path);
-		free(sl.v[i].text);
-	}
-	free(pl.v);
-	free(sl.v);
+	free(r);
 }
 
 void
 drift_compare(const struct site *p, const struct site *s, struct drift *out)
 {
+	struct dnode *pa, *sa;
+
 	memset(out, 0, sizeof *out);
-	compare_file(p, s, "public.yml", p->public_yml, s->public_yml, out);
-	compare_file(p, s, "postgresql.yml", p->postgresql_yml, s->postgresql_yml, out);
-	compare_file(p, s, "proxy.yml", p->proxy_yml, s->proxy_yml, out);
-	compare_file(p, s, "app-processes.yml", p->app_processes_yml, s->app_processes_yml, out);
-	compare_file(p, s, "fab-settings.yml", p->fab_settings_yml, s->fab_settings_yml, out);
+	drift_compare_files(p, s, out);
+	compare_meta(p, s, out);
+	drift_compare_users(p, s, out);
+	compare_yaml(p, s, "public.yml", p->public_yml, s->public_yml, out);
+	compare_yaml(p, s, "postgresql.yml", p->postgresql_yml, s->postgresql_yml, out);
+	compare_yaml(p, s, "proxy.yml", p->proxy_yml, s->proxy_yml, out);
+	compare_yaml(p, s, "fab-settings.yml", p->fab_settings_yml, s->fab_settings_yml, out);
+	pa = drift_app_processes_by_role(p, p->app_processes_yml);
+	sa = drift_app_processes_by_role(s, s->app_processes_yml);
+	drift_compare_tree(p, s, "app-processes.yml", pa, sa, out);
+	dnode_free(pa);
+	dnode_free(sa);
+	drift_compare_topology(p, s, out);
+	rank(out);
+}
+
+bool
+drift_item_matches(const struct drift_item *it, const char *key)
+{
+	size_t fl = strlen(it->file), pl = strlen(it->path), kl = strlen(key);
+
+	if (strncmp(key, it->file, fl) == 0 && key[fl] == ':')
+		return drift_item_matches(it, key + fl + 1);
+	if (fnmatch(key, it->path, 0) == 0)
+		return true;
+	if (it->other_path != NULL && fnmatch(key, it->other_path, 0) == 0)
+		return true;
+	/* the last components: "SMS_GATEWAY_URL" for "localsettings.SMS_GATEWAY_URL" */
+	return kl < pl && it->path[pl - kl - 1] == '.' && strcmp(it->path + pl - kl, key) == 0;
+}
+
+void
+drift_accept(struct drift *d, const struct config *cfg)
+{
+	for (size_t i = 0; cfg != NULL && i < d->n; i++)
+		for (size_t k = 0; k < cfg->n_drift_ignore && !d->items[i].accepted; k++)
+			if (drift_item_matches(&d->items[i], cfg->drift_ignore[k].key)) {
+				d->items[i].accepted = true;
+				d->items[i].accepted_reason = xstrdup(cfg->drift_ignore[k].reason);
+			}
+	rank(d);
+}
+
+void
+drift_unmatched_ignores(const struct drift *d, const struct config *cfg, struct diag_list *dl)
+{
+	for (size_t k = 0; cfg != NULL && k < cfg->n_drift_ignore; k++) {
+		bool used = false;
+
+		for (size_t i = 0; i < d->n && !used; i++)
+			used = drift_item_matches(&d->items[i], cfg->drift_ignore[k].key);
+		if (!used)
+			diag_warning(dl, cfg->path, cfg->drift_ignore[k].line, cfg->drift_ignore[k].col,
+				     "drift_ignore '%s' matches no difference between the sites (fixed on "
+				     "both sides since, or mistyped): remove or correct it",
+				     cfg->drift_ignore[k].key);
+	}
 }
 
 void
@@ -219,32 +589,56 @@ drift_free(struct drift *d)
 	for (size_t i = 0; i < d->n; i++) {
 		free(d->items[i].file);
 		free(d->items[i].path);
+		free(d->items[i].other_path);
+		free(d->items[i].why);
 		free(d->items[i].primary);
 		free(d->items[i].secondary);
+		free(d->items[i].accepted_reason);
 	}
 	free(d->items);
 	memset(d, 0, sizeof *d);
 }
 
+static json_t *
+item_json(const struct drift_item *it)
+{
+	json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:b,s:s,s:s?,s:s?,s:i,s:i}", "kind",
+			      drift_kind_name(it->kind), "file", it->file, "path", it->path,
+			      "severity", drift_kind_severity(it->kind),
+			      "suspicious", drift_item_suspicious(it), "why", it->why,
+			      "primary", it->primary, "secondary", it->secondary,
+			      "primary_line", (int)it->primary_line,
+			      "secondary_line", (int)it->secondary_line);
+
+	if (it->other_path != NULL)
+		json_object_set_new(j, "secondary_path", json_string(it->other_path));
+	if (it->accepted)
+		json_object_set_new(j, "accepted_reason", json_string(it->accepted_reason));
+	return j;
+}
+
 json_t *
 drift_to_json(const struct drift *d)
 {
-	static const char *const kinds[] = { "changed", "only_primary", "only_secondary" };
-	json_t *o = json_object(), *exp = json_array(), *sus = json_array();
+	json_t *o = json_object(), *counts = json_object(), *by_kind = json_object(), *lists[4];
+	static const char *const names[4] = { "suspicious", "accepted", "capacity", "expected" };
 
+	for (int i = 0; i < 4; i++)
+		lists[i] = json_array();
 	for (size_t i = 0; i < d->n; i++) {
 		const struct drift_item *it = &d->items[i];
-		json_t *j = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:i,s:i}", "file", it->file,
-				      "path", it->path, "kind", kinds[it->kind],
-				      "primary", it->primary, "secondary", it->secondary,
-				      "primary_line", (int)it->primary_line,
-				      "secondary_line", (int)it->secondary_line);
+		int li = drift_item_suspicious(it) ? 0 : it->accepted ? 1 :
+			 it->kind == DRIFT_CAPACITY ? 2 : 3;
 
-		if (it->expected)
-			json_object_set_new(j, "reason", json_string(it->why));
-		json_array_append_new(it->expected ? exp : sus, j);
+		json_array_append_new(lists[li], item_json(it));
 	}
-	json_object_set_new(o, "expected", exp);
-	json_object_set_new(o, "suspicious", sus);
+	for (int i = 0; i < 4; i++) {
+		json_object_set_new(counts, names[i], json_integer((json_int_t)json_array_size(lists[i])));
+		json_object_set_new(o, names[i], lists[i]);
+	}
+	for (int k = 0; k < DRIFT_KIND_COUNT; k++)
+		json_object_set_new(by_kind, kind_names[k], json_integer((json_int_t)d->by_kind[k]));
+	json_object_set_new(counts, "by_kind", by_kind);
+	json_object_set_new(o, "counts", counts);
 	return o;
 }

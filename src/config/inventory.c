@@ -16,16 +16,16 @@
  * Variable precedence follows ansible.utils.vars.combine_vars over groups
  * sorted by (depth, priority, name), then host vars.
  */
-#include "drconsole/inventory.h"
+#include "drconsole/config/inventory.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/input.h"
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/input.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 struct pending {
 	char *name;
@@ -1050,6 +1050,42 @@ inventory_host_in_group(const struct inventory *inv, const struct inv_host *h,
 		return false;
 	key = (size_t)gi;
 	return bsearch(&key, h->member, h->n_member, sizeof *h->member, cmp_index) != NULL;
+}
+
+int
+inventory_host_group_distance(const struct inventory *inv, const struct inv_host *h,
+			      const struct inv_group *g)
+{
+	size_t target = (size_t)(g - inv->groups), *queue, *dist, head = 0, tail = 0;
+	int found = -1;
+
+	if (bsearch(&target, h->member, h->n_member, sizeof *h->member, cmp_index) == NULL)
+		return -1;
+	/* breadth first from the host's own groups up through their parents */
+	queue = xcalloc(inv->n_groups, sizeof *queue);
+	dist = xcalloc(inv->n_groups, sizeof *dist);	/* 0: unseen, else distance + 1 */
+	for (size_t i = 0; i < h->n_groups; i++)
+		if (dist[h->groups[i]] == 0) {
+			dist[h->groups[i]] = 1;
+			queue[tail++] = h->groups[i];
+		}
+	while (head < tail && found < 0) {
+		size_t gi = queue[head++];
+		const struct inv_group *cur = &inv->groups[gi];
+
+		if (gi == target) {
+			found = (int)dist[gi] - 1;
+			break;
+		}
+		for (size_t k = 0; k < cur->n_parents; k++)
+			if (dist[cur->parents[k]] == 0) {
+				dist[cur->parents[k]] = dist[gi] + 1;
+				queue[tail++] = cur->parents[k];
+			}
+	}
+	free(queue);
+	free(dist);
+	return found;
 }
 
 static const struct inventory *sort_inv;

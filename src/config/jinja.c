@@ -4,14 +4,14 @@
  * indexes, attributes) and evaluates it; an expression it does not
  * understand makes the whole value unresolved.
  */
-#include "drconsole/jinja.h"
+#include "drconsole/config/jinja.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 struct cursor {
 	const char *p;

@@ -10,7 +10,7 @@
  * required, no stray bits). Key lines are not copied: the split points into
  * the caller's text.
  */
-#include "drconsole/known_hosts.h"
+#include "drconsole/config/known_hosts.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 #define KH_SHA1_LEN 20
 #define KH_PATTERN_MAX 1024	/* OpenSSH's subpattern buffer */

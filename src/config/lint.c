@@ -1,11 +1,11 @@
 /* lint.c: cross-file rules over the site model. */
-#include "drconsole/lint.h"
+#include "drconsole/config/lint.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/s3_bucket.h"
-#include "drconsole/util.h"
+#include "drconsole/config/s3_bucket.h"
+#include "drconsole/util/util.h"
 
 static const struct inv_host *
 host_in(const struct site *s, const char *name)

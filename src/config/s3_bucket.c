@@ -1,10 +1,10 @@
 /* s3_bucket.c: S3 bucket naming rules (general purpose buckets). */
-#include "drconsole/s3_bucket.h"
+#include "drconsole/config/s3_bucket.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 /* Four dot-separated runs of 1-3 digits, as S3 refuses them. */
 static bool

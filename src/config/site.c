@@ -8,7 +8,8 @@
  * rest of drconsole never guesses. Values written as Jinja are resolved with
  * jinja.c; an unresolved one is kept verbatim and reported.
  */
-#include "drconsole/site.h"
+#include "drconsole/config/site.h"
+#include "drconsole/config/site_check.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/jinja.h"
-#include "drconsole/known_hosts.h"
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/config/jinja.h"
+#include "drconsole/config/known_hosts.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 const char *
 site_role_name(enum site_role role)
@@ -123,9 +124,8 @@ site_public_str(const struct site *s, const char *key)
 	return public_var((void *)s, key);
 }
 
-/* A public.yml boolean with commcare-cloud's default. */
-static bool
-public_bool(const struct site *s, const char *key, bool dflt)
+bool
+site_public_bool(const struct site *s, const char *key, bool dflt)
 {
 	const struct ynode *n = ynode_get(s->public_yml != NULL ? s->public_yml->root : NULL, key);
 	const char *v;
@@ -136,9 +136,9 @@ public_bool(const struct site *s, const char *key, bool dflt)
 	if (ynode_bool(n, &b))
 		return b;
 	v = ynode_str(n);
-	if (v != NULL && (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0))
+	if (str_truthy(v))
 		return true;
-	if (v != NULL && (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0))
+	if (str_falsy(v))
 		return false;
 	return dflt;
 }
@@ -229,7 +229,8 @@ host_var_text(const struct site *s, const struct inv_host *h, const char *key)
 	return value_text(inventory_host_var(s->inv, h, key));
 }
 
-/* The functional group a host is shown under. */
+/* The functional group a host is shown under: the nearest one in its group
+ * tree (its own group before a grandparent), in display order on a tie. */
 static const char *
 display_group(const struct site *s, const struct inv_host *h)
 {
@@ -239,10 +240,20 @@ display_group(const struct site *s, const struct inv_host *h)
 		"kafka", "zookeeper", "redis", "rabbitmq", "pg_backup", "shared_dir_host",
 		"django_manage",
 	};
+	const char *best = NULL;
+	int best_d = 0;
 
-	for (size_t i = 0; i < ARRAY_LEN(order); i++)
-		if (inventory_host_in_group(s->inv, h, order[i]))
-			return order[i];
+	for (size_t i = 0; i < ARRAY_LEN(order); i++) {
+		const struct inv_group *g = inventory_group(s->inv, order[i]);
+		int d = g != NULL ? inventory_host_group_distance(s->inv, h, g) : -1;
+
+		if (d >= 0 && (best == NULL || d < best_d)) {
+			best = order[i];
+			best_d = d;
+		}
+	}
+	if (best != NULL)
+		return best;
 	return h->n_groups > 0 ? s->inv->groups[h->groups[0]].name : "ungrouped";
 }
 
@@ -271,7 +282,7 @@ build_hosts(struct site *s, const struct config *cfg)
 		char *user = host_var_text(s, h, "ansible_user");
 		struct site_host *sh;
 
-		if (inventory_host_in_group(s->inv, h, "ansible_skip")) {
+		if (inventory_host_in_group(s->inv, h, "ansible_skip") || site_host_is_local(s->inv, h)) {
 			free(addr);
 			free(user);
 			continue;
@@ -347,8 +358,8 @@ build_pg(struct site *s)
 		struct site_pg_server *pg;
 		char *addr;
 
-		if (!inventory_host_in_group(s->inv, h, "postgresql") &&
-		    !inventory_host_in_group(s->inv, h, "pg_standby"))
+		if ((!inventory_host_in_group(s->inv, h, "postgresql") &&
+		     !inventory_host_in_group(s->inv, h, "pg_standby")) || site_host_is_balancer(s->inv, h))
 			continue;
 		grow_array(&s->pg, &cap, s->n_pg + 1, sizeof *s->pg);
 		pg = &s->pg[s->n_pg++];
@@ -464,12 +475,15 @@ build_dbs(struct site *s, struct diag_list *dl)
 		const struct ynode *v = ynode_get(ynode_get(root, "postgres_override"),
 						  "postgresql_version");
 
-		s->pg_version = xstrdup(ynode_str(v) != NULL ? ynode_str(v) : "14");
+		/* a bare (non-CommCare HQ) env without postgresql.yml runs no PostgreSQL of ours */
+		if (ynode_str(v) != NULL || !s->bare || s->postgresql_yml != NULL)
+			s->pg_version = xstrdup(ynode_str(v) != NULL ? ynode_str(v) : "14");
 	}
 }
 
+/* The group's hosts by ansible_host (else name) or by inventory name; NULL when no such group. */
 static char **
-group_addresses(const struct site *s, const char *group, size_t *n)
+group_list(const struct site *s, const char *group, bool addresses, size_t *n)
 {
 	const struct inv_group *g = inventory_group(s->inv, group);
 	size_t *hosts;
@@ -481,30 +495,25 @@ group_addresses(const struct site *s, const char *group, size_t *n)
 	hosts = inventory_group_hosts(s->inv, g, n);
 	out = xcalloc(*n == 0 ? 1 : *n, sizeof *out);
 	for (size_t i = 0; i < *n; i++) {
-		char *a = host_var_text(s, &s->inv->hosts[hosts[i]], "ansible_host");
+		const struct inv_host *h = &s->inv->hosts[hosts[i]];
+		char *a = addresses ? host_var_text(s, h, "ansible_host") : NULL;
 
-		out[i] = a != NULL ? a : xstrdup(s->inv->hosts[hosts[i]].name);
+		out[i] = a != NULL ? a : xstrdup(h->name);
 	}
 	free(hosts);
 	return out;
 }
 
+char **
+site_group_addresses(const struct site *s, const char *group, size_t *n)
+{
+	return group_list(s, group, true, n);
+}
+
 static char **
 group_names(const struct site *s, const char *group, size_t *n)
 {
-	const struct inv_group *g = inventory_group(s->inv, group);
-	size_t *hosts;
-	char **out;
-
-	*n = 0;
-	if (g == NULL)
-		return NULL;
-	hosts = inventory_group_hosts(s->inv, g, n);
-	out = xcalloc(*n == 0 ? 1 : *n, sizeof *out);
-	for (size_t i = 0; i < *n; i++)
-		out[i] = xstrdup(s->inv->hosts[hosts[i]].name);
-	free(hosts);
-	return out;
+	return group_list(s, group, false, n);
 }
 
 /* Why a backup store is off, in the words an operator can act on. */
@@ -579,12 +588,12 @@ build_backups(struct site *s, struct diag_list *dl)
 			if (inventory_group(s->inv, "pg_backup") == NULL)
 				b->enabled = false;
 		} else {
-			b->enabled = public_bool(s, keys[st].enabled, false);
+			b->enabled = site_public_bool(s, keys[st].enabled, false);
 			b->format = xstrdup("plain");
 		}
-		b->s3 = public_bool(s, keys[st].s3, false);
-		b->versioned = public_bool(s, "aws_versioning_enabled", true);
-		b->hourly = public_bool(s, keys[st].hourly, false);
+		b->s3 = site_public_bool(s, keys[st].s3, false);
+		b->versioned = site_public_bool(s, "aws_versioning_enabled", true);
+		b->hourly = site_public_bool(s, keys[st].hourly, false);
 		b->days = public_int(s, keys[st].days, 2);
 		b->weeks = public_int(s, keys[st].weeks, 2);
 		b->hours = public_int(s, keys[st].hours, 1);
@@ -738,6 +747,7 @@ site_load(const struct config *cfg, enum site_role role, struct diag_list *dl)
 	bare = false;
 	if (s->meta != NULL)
 		(void)ynode_bool(ynode_get(s->meta->root, "bare_non_cchq_environment"), &bare);
+	s->bare = bare;
 	s->postgresql_yml = load_yaml(s, "postgresql.yml", !bare, dl);
 	s->proxy_yml = load_yaml(s, "proxy.yml", !bare, dl);
 	s->app_processes_yml = load_yaml(s, "app-processes.yml", !bare, dl);
@@ -761,24 +771,25 @@ site_load(const struct config *cfg, enum site_role role, struct diag_list *dl)
 	build_pg(s);
 	build_dbs(s, dl);
 	s->aws = aws_env_load(s->env_dir, dl);
+	aws_env_set_profiles(s->aws, cfg->sites[role].aws_profile, cfg->sites[role == SITE_PRIMARY].aws_profile);
 	link_aws(s, dl);
 	build_backups(s, dl);
-	s->couch_nodes = group_addresses(s, "couchdb2", &s->n_couch);
+	s->couch_nodes = site_group_addresses(s, "couchdb2", &s->n_couch);
 	{
 		const char *db = ynode_str(ynode_get(ynode_get(ynode_get(
 			s->public_yml != NULL ? s->public_yml->root : NULL, "couch_dbs"), "default"), "name"));
 
 		s->couch_db = xstrdup(db != NULL ? db : "commcarehq");
 	}
-	s->es_nodes = group_addresses(s, "elasticsearch", &s->n_es);
+	s->es_nodes = site_group_addresses(s, "elasticsearch", &s->n_es);
 	{
 		const char *repo = site_public_str(s, "es_repository_name");
 
 		s->es_repository = repo != NULL ? resolve(s, repo, NULL, NULL, NULL)
 						: xasprintf("%s_es_snapshot", s->deploy_env);
-		s->es_snapshots = public_bool(s, "backup_es_s3", false) ||
-				  public_bool(s, "es_local_repo", false) ||
-				  public_bool(s, "backup_es_swift", false);
+		s->es_snapshots = site_public_bool(s, "backup_es_s3", false) ||
+				  site_public_bool(s, "es_local_repo", false) ||
+				  site_public_bool(s, "backup_es_swift", false);
 	}
 	{
 		const char *ref = cfg->sites[role].control != NULL ? cfg->sites[role].control : "control";
@@ -793,8 +804,7 @@ site_load(const struct config *cfg, enum site_role role, struct diag_list *dl)
 				s->control_port = h->port;
 			}
 		} else {
-			diag_error(dl, cfg->path, 0, 0, "sites.%s.control: no host or group '%s' in %s/inventory.ini",
-				   site_role_name(role), ref, s->env_dir);
+			site_control_missing(cfg, site_role_name(role), s->inv, ref, dl);
 		}
 		free(hosts);
 	}
@@ -959,7 +969,7 @@ site_to_json(const struct site *s)
 			"replication_slots", string_array(p->slots, p->n_slots),
 			"hot_standby_server", str_or_null(p->standby_server)));
 	}
-	json_object_set_new(o, "postgresql", json_pack("{s:s,s:o}", "version", s->pg_version,
+	json_object_set_new(o, "postgresql", json_pack("{s:o,s:o}", "version", str_or_null(s->pg_version),
 							"servers", pg));
 	for (size_t i = 0; i < s->n_dbs; i++)
 		json_array_append_new(dbs, json_pack("{s:s,s:s,s:o,s:o}", "alias", s->dbs[i].alias,

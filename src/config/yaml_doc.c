@@ -5,15 +5,15 @@
  * and never an exhausted machine. Duplicate keys are errors (the first value
  * is kept so the rest of the file can still be checked).
  */
-#include "drconsole/yaml_doc.h"
+#include "drconsole/config/yaml_doc.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-#include "drconsole/strmap.h"
-#include "drconsole/util.h"
+#include "drconsole/util/strmap.h"
+#include "drconsole/util/util.h"
 
 #define YDOC_MAX_NODES 200000
 #define YDOC_MAX_DEPTH 128

@@ -7,7 +7,7 @@
  * the tests can pin any instant. A cron line is searched backwards a day at
  * a time (at most 8 days: every line runs at least once a week).
  */
-#include "drconsole/backup_schedule.h"
+#include "drconsole/probe/backup_schedule.h"
 
 #include <ctype.h>
 #include <stdio.h>

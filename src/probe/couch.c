@@ -10,7 +10,7 @@
  * one worker runs a job at a time), which is what its RPO exposure is
  * measured from.
  */
-#include "drconsole/probe_couch.h"
+#include "drconsole/probe/probe_couch.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -19,9 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drconsole/httpget.h"
-#include "drconsole/sanitize.h"
-#include "drconsole/strbuf.h"
+#include "drconsole/probe/httpget.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/probe/probe_registry.h"
+#include "drconsole/util/sanitize.h"
+#include "drconsole/util/strbuf.h"
 
 const char *
 couch_rep_via_name(enum couch_rep_via via)
@@ -374,12 +376,6 @@ couch_replication_find(const char *body, size_t len, enum couch_rep_via via,
 
 /* ---- targets ------------------------------------------------------------------ */
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
 static char **
 dup_list(char *const *v, size_t n)
 {
@@ -400,8 +396,8 @@ couch_node_target_create(enum site_role site, const char *address, int port, con
 	t->address = xstrdup(address);
 	t->port = port > 0 ? port : 15984;
 	t->db = xstrdup(db != NULL ? db : "commcarehq");
-	t->user_env = dup_or_null(user_env);
-	t->password_env = dup_or_null(password_env);
+	t->user_env = xstrdup_opt(user_env);
+	t->password_env = xstrdup_opt(password_env);
 	t->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
 	return t;
 }
@@ -435,8 +431,8 @@ couch_repl_target_create(char *const *primary, size_t n_primary, char *const *se
 	t->port = port > 0 ? port : 15984;
 	t->primary_db = xstrdup(primary_db != NULL ? primary_db : "commcarehq");
 	t->secondary_db = xstrdup(secondary_db != NULL ? secondary_db : "commcarehq");
-	t->user_env = dup_or_null(user_env);
-	t->password_env = dup_or_null(password_env);
+	t->user_env = xstrdup_opt(user_env);
+	t->password_env = xstrdup_opt(password_env);
 	t->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
 	return t;
 }
@@ -530,7 +526,7 @@ couch_node_run(const struct probe_job *job, struct probe_ctx *ctx)
 
 	call_init(&c, start + ctx->timeout_ms, t->timeout_ms, t->user_env, t->password_env);
 	snprintf(key, sizeof key, "%s/couch/%s", site_role_name(t->site), t->address);
-	o = obs_create(t->site, "couch", key, t->address);
+	o = obs_create(t->site, PROBE_NAME_COUCH, key, t->address);
 	obs_add_field(o, "url", "http://%s:%d", t->address, t->port);
 	obs_add_field(o, "db", "%s", t->db);
 	call_get(&c, t->address, t->port, "/", &r);
@@ -776,9 +772,9 @@ couch_repl_run(const struct probe_job *job, struct probe_ctx *ctx)
 	call_init(&c, start + ctx->timeout_ms, t->timeout_ms, t->user_env, t->password_env);
 	snprintf(key, sizeof key, "secondary/couch/replication/%s", t->secondary_db);
 	snprintf(subject, sizeof subject, "replication %s -> %s", t->primary_db, t->secondary_db);
-	o = obs_create(SITE_SECONDARY, "couch", key, subject);
-	obs_add_field(o, "rpo_store", "couch");
-	obs_add_field(o, "rpo_kind", "replica");
+	o = obs_create(SITE_SECONDARY, PROBE_NAME_COUCH, key, subject);
+	obs_add_field(o, OBS_F_RPO_STORE, "couch");
+	obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_REPLICA);
 
 	t0 = time_wall_ms();
 	read_side(&c, t->primary, t->n_primary, t->port, t->primary_db, &p);
@@ -907,7 +903,7 @@ couch_repl_run(const struct probe_job *job, struct probe_ctx *ctx)
 	}
 exposure:
 	if (have_exposure) {
-		obs_add_field(o, "rpo_exposure_s", "%.3f", exposure);
+		obs_add_field(o, OBS_F_RPO_EXPOSURE, "%.3f", exposure);
 		obs_set_value(o, exposure, "s");
 	}
 	if (t->last_match_ms > 0) {
@@ -931,3 +927,44 @@ const struct probe_type probe_couch_replication = {
 	.run = couch_repl_run,
 	.free_target = couch_repl_target_free,
 };
+
+size_t
+couch_add_jobs(const struct probe_setup *ps)
+{
+	const struct config *cfg = ps->cfg;
+	struct site *const *sites = ps->sites;
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = sites[r];
+		char key[512];
+
+		for (size_t i = 0; site != NULL && i < site->n_couch; i++) {
+			snprintf(key, sizeof key, "%s/couch/%s", site_role_name(site->role),
+				 site->couch_nodes[i]);
+			status_store_expect(ps->store, site->role, PROBE_NAME_COUCH, key, site->couch_nodes[i]);
+			scheduler_add(ps->sched, &probe_couch_node, key,
+				      couch_node_target_create(site->role, site->couch_nodes[i],
+							       (int)cfg->couch.port, site->couch_db,
+							       cfg->couch.user_env, cfg->couch.password_env,
+							       cfg->couch.timeout_ms),
+				      cfg->probe_timeout_ms);
+			n++;
+		}
+	}
+	if (sites[0] != NULL && sites[1] != NULL && sites[0]->n_couch > 0 && sites[1]->n_couch > 0) {
+		char key[512];
+
+		snprintf(key, sizeof key, "secondary/couch/replication/%s", sites[1]->couch_db);
+		status_store_expect(ps->store, SITE_SECONDARY, PROBE_NAME_COUCH, key, "replication");
+		scheduler_add(ps->sched, &probe_couch_replication, key,
+			      couch_repl_target_create(sites[0]->couch_nodes, sites[0]->n_couch,
+						       sites[1]->couch_nodes, sites[1]->n_couch,
+						       (int)cfg->couch.port, sites[0]->couch_db,
+						       sites[1]->couch_db, cfg->couch.user_env,
+						       cfg->couch.password_env, cfg->couch.timeout_ms),
+			      cfg->probe_timeout_ms);
+		n++;
+	}
+	return n;
+}

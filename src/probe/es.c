@@ -8,17 +8,21 @@
  * first that answers HTTP at all (any status) decides, since every node of
  * a cluster answers the same for a repository.
  */
-#include "drconsole/probe_es.h"
+#include "drconsole/probe/probe_es.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
-#include "drconsole/httpget.h"
-#include "drconsole/sanitize.h"
-#include "drconsole/strbuf.h"
+#include "drconsole/probe/httpget.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/probe/probe_registry.h"
+#include "drconsole/util/sanitize.h"
+#include "drconsole/config/site.h"
+#include "drconsole/util/strbuf.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define HOUR_MS (3600LL * 1000)
@@ -300,11 +304,11 @@ judge_into(const struct es_target *t, const struct es_snapshot_summary *s,
 		snprintf(extra, sizeof extra, "; %zu failed, %zu partial since", s->failed_since,
 			 s->partial_since);
 	if (t->site == SITE_PRIMARY && t->offsite) {
-		obs_add_field(o, "rpo_store", "es");
-		obs_add_field(o, "rpo_kind", "backup");
-		obs_add_field(o, "rpo_headline", "%s", t->rpo_headline ? "yes" : "no");
+		obs_add_field(o, OBS_F_RPO_STORE, "es");
+		obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_BACKUP);
+		obs_add_field(o, OBS_F_RPO_HEADLINE, "%s", t->rpo_headline ? "yes" : OBS_RPO_HEADLINE_NO);
 		if (s->have_success)
-			obs_add_field(o, "rpo_exposure_s", "%.3f", age);
+			obs_add_field(o, OBS_F_RPO_EXPOSURE, "%.3f", age);
 	}
 	switch (v) {
 	case ES_OK:
@@ -351,7 +355,7 @@ es_run(const struct probe_job *job, struct probe_ctx *ctx)
 
 	snprintf(key, sizeof key, "%s/es/%s", site_role_name(t->site), t->repository);
 	snprintf(subject, sizeof subject, "snapshots %s", t->repository);
-	o = obs_create(t->site, "es", key, subject);
+	o = obs_create(t->site, PROBE_NAME_ES, key, subject);
 	obs_add_field(o, "repository", "%s", t->repository);
 	if (!t->snapshots) {
 		obs_set(o, OBS_OK, "off", "no snapshot mode on (backup_es_s3, es_local_repo, "
@@ -391,9 +395,9 @@ es_run(const struct probe_job *job, struct probe_ctx *ctx)
 			obs_set(o, OBS_CRIT, "error", "GET %s: HTTP %ld %s: %s", url, r.status,
 				s.is_error ? s.error_type : "error", s.is_error ? s.error_reason : "");
 			if (t->site == SITE_PRIMARY && t->offsite) {
-				obs_add_field(o, "rpo_store", "es");
-				obs_add_field(o, "rpo_kind", "backup");
-				obs_add_field(o, "rpo_headline", "%s", t->rpo_headline ? "yes" : "no");
+				obs_add_field(o, OBS_F_RPO_STORE, "es");
+				obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_BACKUP);
+				obs_add_field(o, OBS_F_RPO_HEADLINE, "%s", t->rpo_headline ? "yes" : OBS_RPO_HEADLINE_NO);
 			}
 		} else {
 			judge_into(t, &s, o, time_wall_ms());
@@ -405,9 +409,9 @@ es_run(const struct probe_job *job, struct probe_ctx *ctx)
 		obs_set(o, OBS_CRIT, timed_out ? "timeout" : "down", "%s",
 			errs.len > 0 ? strbuf_str(&errs) : "no Elasticsearch node");
 		if (t->site == SITE_PRIMARY && t->offsite) {
-			obs_add_field(o, "rpo_store", "es");
-			obs_add_field(o, "rpo_kind", "backup");
-			obs_add_field(o, "rpo_headline", "%s", t->rpo_headline ? "yes" : "no");
+			obs_add_field(o, OBS_F_RPO_STORE, "es");
+			obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_BACKUP);
+			obs_add_field(o, OBS_F_RPO_HEADLINE, "%s", t->rpo_headline ? "yes" : OBS_RPO_HEADLINE_NO);
 		}
 	}
 	o->latency_ms = time_mono_ms() - start;
@@ -421,3 +425,32 @@ const struct probe_type probe_es = {
 	.run = es_run,
 	.free_target = es_target_free,
 };
+
+size_t
+es_add_jobs(const struct probe_setup *ps)
+{
+	const struct config *cfg = ps->cfg;
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = ps->sites[r];
+		char key[512], subject[300];
+		bool offsite;
+		struct es_target *t;
+
+		if (site == NULL || site->n_es == 0 || site->es_repository == NULL)
+			continue;
+		offsite = site_public_bool(site, "backup_es_s3", false) ||
+			  site_public_bool(site, "backup_es_swift", false);
+		snprintf(key, sizeof key, "%s/es/%s", site_role_name(site->role), site->es_repository);
+		snprintf(subject, sizeof subject, "snapshots %s", site->es_repository);
+		status_store_expect(ps->store, site->role, PROBE_NAME_ES, key, subject);
+		t = es_target_create(site->role, site->es_nodes, site->n_es, (int)cfg->es.port,
+				     site->es_repository, site->nadir_hour, offsite,
+				     cfg->es.rpo_headline, cfg->es.timeout_ms);
+		t->snapshots = site->es_snapshots;
+		scheduler_add(ps->sched, &probe_es, key, t, cfg->probe_timeout_ms);
+		n++;
+	}
+	return n;
+}

@@ -10,14 +10,16 @@
  * connection, so a restarted sshd shows "up" on the next run, not "down"
  * once.
  */
-#include "drconsole/probe_host.h"
+#include "drconsole/probe/probe_host.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/probes.h"
-#include "drconsole/ssh.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/probe/probe_registry.h"
+#include "drconsole/probe/probes.h"
+#include "drconsole/ssh/ssh.h"
 
 struct host_target *
 host_target_create(enum site_role site, const char *name, const char *address, int port,
@@ -78,13 +80,13 @@ host_run(const struct probe_job *job, struct probe_ctx *ctx)
 	bool reused = false, opened = false, echoed = false;
 
 	snprintf(key, sizeof key, "%s/host/%s", site_role_name(t->site), t->name);
-	o = obs_create(t->site, "host", key, t->name);
+	o = obs_create(t->site, PROBE_NAME_HOST, key, t->name);
 	obs_add_field(o, "address", "%s", t->address);
 	obs_add_field(o, "port", "%d", t->port);
 	obs_add_field(o, "user", "%s", t->user != NULL ? t->user :
 		      pool != NULL ? ssh_pool_user(pool) : "-");
 	if (t->group != NULL)
-		obs_add_field(o, "group", "%s", t->group);
+		obs_add_field(o, OBS_F_GROUP, "%s", t->group);
 	memset(&st, 0, sizeof st);
 	memset(&res, 0, sizeof res);
 	if (pool == NULL) {
@@ -170,3 +172,27 @@ const struct probe_type probe_host = {
 	.run = host_run,
 	.free_target = host_target_free,
 };
+
+size_t
+host_add_jobs(const struct probe_setup *ps)
+{
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = ps->sites[r];
+
+		for (size_t i = 0; site != NULL && i < site->n_hosts; i++) {
+			const struct site_host *h = &site->hosts[i];
+			char key[512];
+
+			snprintf(key, sizeof key, "%s/host/%s", site_role_name(site->role), h->name);
+			status_store_expect(ps->store, site->role, PROBE_NAME_HOST, key, h->name);
+			scheduler_add(ps->sched, &probe_host, key,
+				      host_target_create(site->role, h->name, h->address, h->port,
+							 h->user, h->group),
+				      ps->cfg->probe_timeout_ms);
+			n++;
+		}
+	}
+	return n;
+}

@@ -1,14 +1,16 @@
 /*
- * httpget.c: bounded HTTP GET for the JSON probes.
+ * httpget.c: bounded HTTP GET (and the few PUTs and POSTs) for the probes.
  *
  * DESIGN: one easy handle per request (probes run every few seconds; the
  * connection set-up is negligible next to the clarity of no shared state
- * between worker threads). The body is capped so a misbehaving server
- * cannot exhaust memory; the cap aborts the transfer with a clear error.
- * Proxies from the environment are ignored: probes talk to the sites
+ * between worker threads), or the caller's own handle for a series of
+ * requests to one server (the pages of an S3 listing), reset before each.
+ * The body is capped so a misbehaving server cannot exhaust memory; the
+ * cap aborts the transfer with a clear error. Proxies from the environment
+ * are ignored unless the request asks for them: probes talk to the sites
  * directly.
  */
-#include "drconsole/httpget.h"
+#include "drconsole/probe/httpget.h"
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
@@ -16,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -37,6 +39,7 @@ httpget_global_init(void)
 
 struct sink {
 	struct strbuf sb;
+	size_t max;
 	int too_big;
 };
 
@@ -46,7 +49,7 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	struct sink *s = arg;
 	size_t len = size * n;
 
-	if (s->sb.len + len > HTTPGET_MAX_BODY) {
+	if (s->sb.len + len > s->max) {
 		s->too_big = 1;
 		return 0;	/* aborts the transfer */
 	}
@@ -68,10 +71,11 @@ void
 httpget_request(const struct httpget_request *rq, struct httpget_result *res)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct sink sink = { STRBUF_INIT, 0 };
+	struct sink sink = { STRBUF_INIT, rq->max_body > 0 ? rq->max_body : HTTPGET_MAX_BODY, 0 };
 	struct curl_slist *hdr = NULL;
 	long long start = time_mono_ms(), timeout_ms = rq->timeout_ms;
 	const char *url = rq->url, *shown = rq->display != NULL ? rq->display : rq->url;
+	const char *method = rq->method != NULL ? rq->method : "GET";
 	CURLcode rc;
 	CURL *c;
 
@@ -79,9 +83,11 @@ httpget_request(const struct httpget_request *rq, struct httpget_result *res)
 	httpget_global_init();
 	if (timeout_ms < 1)
 		timeout_ms = 1;
-	c = curl_easy_init();
+	c = rq->handle != NULL ? rq->handle : curl_easy_init();
+	if (rq->handle != NULL)
+		curl_easy_reset(c);
 	if (c == NULL) {
-		res->error = xasprintf("%s %s: cannot create a libcurl handle", rq->method != NULL ? rq->method : "GET", shown);
+		res->error = xasprintf("%s %s: cannot create a libcurl handle", method, shown);
 		return;
 	}
 	for (size_t i = 0; rq->headers != NULL && rq->headers[i] != NULL; i++)
@@ -93,14 +99,21 @@ httpget_request(const struct httpget_request *rq, struct httpget_result *res)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (!rq->env_proxy)
+		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (rq->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, rq->ca_file);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "drconsole/" DRCONSOLE_VERSION);
-	if (rq->method != NULL && strcmp(rq->method, "PUT") == 0) {
+	if (strcmp(method, "PUT") == 0) {
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	} else if (strcmp(method, "POST") == 0) {
+		/* signed with the body (SigV4 hashes the payload); libcurl does not copy it */
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body != NULL ? rq->body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(rq->body != NULL ? strlen(rq->body) : 0));
 	}
 	if (hdr != NULL)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
@@ -119,19 +132,35 @@ httpget_request(const struct httpget_request *rq, struct httpget_result *res)
 		res->len = sink.sb.len;
 		res->body = sink.sb.buf != NULL ? strbuf_detach(&sink.sb) : xstrdup("");
 	} else if (sink.too_big) {
-		res->error = xasprintf("GET %s: response larger than %u bytes", shown,
-				       HTTPGET_MAX_BODY);
+		res->error = xasprintf("%s %s: response larger than %zu bytes", method, shown, sink.max);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		res->timed_out = 1;
-		res->error = xasprintf("GET %s: no answer within %lld ms", shown, timeout_ms);
+		res->error = xasprintf("%s %s: timed out, no answer within %lld ms", method, shown, timeout_ms);
 	} else {
-		res->error = xasprintf("GET %s: %s", shown,
+		res->error = xasprintf("%s %s: %s", method, shown,
 				       errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 	}
 	strbuf_free(&sink.sb);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
+	if (c != rq->handle)
+		curl_easy_cleanup(c);
+	else	/* a kept handle keeps its connection, not pointers into this call */
+		curl_easy_reset(c);
+}
+
+void *
+httpget_handle(void)
+{
+	httpget_global_init();
+	return curl_easy_init();
+}
+
+void
+httpget_handle_free(void *handle)
+{
+	if (handle != NULL)
+		curl_easy_cleanup(handle);
 }
 
 void

@@ -3,7 +3,8 @@
  * snapshot taken by the UI thread may outlive the store's own reference,
  * which a worker drops when it posts a newer observation for the same key.
  */
-#include "drconsole/observation.h"
+#include "drconsole/probe/observation.h"
+#include "drconsole/probe/obs_fields.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,14 @@ obs_field(const struct observation *obs, const char *name)
 		if (strcmp(obs->fields[i].name, name) == 0)
 			return obs->fields[i].value;
 	return NULL;
+}
+
+bool
+obs_field_is(const struct observation *obs, const char *name, const char *value)
+{
+	const char *v = obs != NULL ? obs_field(obs, name) : NULL;
+
+	return v != NULL && strcmp(v, value) == 0;
 }
 
 struct observation *

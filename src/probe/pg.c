@@ -10,7 +10,7 @@
  * calls the resolver for them; DNS names (RDS endpoints) do resolve, on the
  * worker thread.
  */
-#include "drconsole/probe_pg.h"
+#include "drconsole/probe/probe_pg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,8 +23,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/log.h"
-#include "drconsole/strbuf.h"
+#include "drconsole/util/log.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/probe/probe_registry.h"
+#include "drconsole/util/sanitize.h"
+#include "drconsole/util/strbuf.h"
 
 /* Pause before a second reading of a standby with WAL pending replay. */
 #define PG_SECOND_LOOK_MS 250
@@ -185,12 +188,13 @@ pg_connect(struct pg_target *t, long long deadline, const char **state, char **e
 	snprintf(port, sizeof port, "%d", t->port);
 	snprintf(timeout, sizeof timeout, "%lld", (t->connect_timeout_ms + 999) / 1000);
 	snprintf(options, sizeof options, "-c statement_timeout=%lld",
-		 t->connect_timeout_ms);
+		 t->statement_timeout_ms > 0 ? t->statement_timeout_ms : t->connect_timeout_ms);
 	kw[n] = is_numeric_address(t->address) ? "hostaddr" : "host";
 	val[n++] = t->address;
 	kw[n] = "port"; val[n++] = port;
 	kw[n] = "connect_timeout"; val[n++] = timeout;
-	kw[n] = "application_name"; val[n++] = "drconsole";
+	kw[n] = "application_name";
+	val[n++] = t->application_name != NULL ? t->application_name : "drconsole";
 	kw[n] = "options"; val[n++] = options;
 	if (t->service != NULL) { kw[n] = "service"; val[n++] = t->service; }
 	if (t->user != NULL) { kw[n] = "user"; val[n++] = t->user; }
@@ -298,6 +302,47 @@ broken:
 	return NULL;
 }
 
+/* msg as one sanitised line (a server's text reaches the operator's screen). */
+static char *
+clean_line(const char *msg)
+{
+	char *c = sanitize_string(msg, strlen(msg), SANITIZE_ONE_LINE);
+
+	str_trim(c);
+	return c;
+}
+
+int
+pg_sql_true(struct pg_target *t, const char *sql, long long deadline, char **msg)
+{
+	const char *state = NULL;
+	char *err = NULL, *e;
+	PGresult *res;
+	int v;
+
+	*msg = NULL;
+	if (pg_connect(t, deadline, &state, &err) == NULL) {
+		e = clean_line(err);
+		*msg = str_starts_with(e, "connect(") ? xstrdup(e)
+		       : xasprintf("connect(%s:%d): %s", t->address, t->port, e);
+		free(e);
+		free(err);
+		return -1;
+	}
+	res = pg_query(t, sql, deadline, &err);
+	if (res == NULL) {
+		e = clean_line(err);
+		*msg = xasprintf("%s on %s: %s", sql, t->name, e);
+		free(e);
+		free(err);
+		return -1;
+	}
+	v = PQntuples(res) > 0 && PQnfields(res) > 0 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	*msg = xasprintf("%s on %s: %s", sql, t->name, v ? "true" : "not true");
+	PQclear(res);
+	return v;
+}
+
 static const char *
 cell(const PGresult *res, int row, int col)
 {
@@ -388,7 +433,7 @@ post_slots(const struct pg_target *t, struct probe_ctx *ctx,
 		snprintf(key, sizeof key, "%s/pg/%s/slot/%s",
 			 site_role_name(t->site), t->name, slot);
 		snprintf(subject, sizeof subject, "%s slot %s", t->name, slot);
-		o = obs_create(t->site, "pg", key, subject);
+		o = obs_create(t->site, PROBE_NAME_PG, key, subject);
 		format_bytes(b1, sizeof b1, have_total ? total : 0);
 		format_bytes(b2, sizeof b2, have_retained ? retained : 0);
 		if (!active) {
@@ -434,46 +479,66 @@ post_slots(const struct pg_target *t, struct probe_ctx *ctx,
 	*total_out = PQntuples(res);
 }
 
-/* Received WAL not replayed yet, and the last replayed commit over a second old. */
-static bool
-replay_pending_on_old_timestamp(const PGresult *res)
+static void
+read_standby(const PGresult *res, struct pg_standby_reading *r, double *timeout_s)
 {
-	uint64_t receive = 0, replay = 0;
-	bool have_delay;
-	double delay = cell_double(res, 0, 1, &have_delay);
+	bool ok;
 
-	return pg_lsn_parse(cell(res, 0, 2), &receive) && pg_lsn_parse(cell(res, 0, 3), &replay) &&
-	       receive > replay && have_delay && delay > 1.0;
+	memset(r, 0, sizeof *r);
+	r->in_recovery = str_eq(cell(res, 0, 0), "t");
+	r->replay_delay_s = cell_double(res, 0, 1, &r->has_replay_time);
+	pg_lsn_parse(cell(res, 0, 2), &r->receive_lsn);
+	pg_lsn_parse(cell(res, 0, 3), &r->replay_lsn);
+	r->receiver_streaming = str_eq(cell(res, 0, 4), "streaming");
+	r->msg_age_s = cell_double(res, 0, 7, &r->has_msg_age);
+	pg_lsn_parse(cell(res, 0, 10), &r->sender_end_lsn);
+	*timeout_s = cell_double(res, 0, 8, &ok);
+	if (!ok)
+		*timeout_s = 60.0;
+}
+
+/*
+ * A reading worth a second look: WAL received but not yet replayed after a
+ * quiet spell (the replay timestamp is that of the last commit, maybe long
+ * ago, and says nothing about this WAL), or a streaming standby that has
+ * replayed no transaction yet and is not caught up (just started or
+ * rebuilt: its lag is unknown until the WAL in flight lands).
+ */
+static bool
+worth_second_look(const PGresult *res)
+{
+	struct pg_standby_reading r;
+	double timeout_s;
+	bool idle;
+
+	read_standby(res, &r, &timeout_s);
+	if (!r.in_recovery || !r.receiver_streaming)
+		return false;
+	if (!r.has_replay_time)
+		return pg_standby_lag(&r, timeout_s, &idle) < 0;
+	return r.receive_lsn > r.replay_lsn && r.replay_delay_s > 1.0;
 }
 
 static void
 observe_standby(enum site_role site, struct observation *o, const PGresult *res)
 {
 	struct pg_standby_reading r;
-	bool ok, idle = false;
+	bool idle = false;
 	double timeout_s, lag, gap;
 	const char *status = cell(res, 0, 4);
 
-	memset(&r, 0, sizeof r);
-	r.in_recovery = str_eq(cell(res, 0, 0), "t");
-	r.replay_delay_s = cell_double(res, 0, 1, &r.has_replay_time);
-	pg_lsn_parse(cell(res, 0, 2), &r.receive_lsn);
-	pg_lsn_parse(cell(res, 0, 3), &r.replay_lsn);
-	r.receiver_streaming = str_eq(status, "streaming");
-	r.msg_age_s = cell_double(res, 0, 7, &r.has_msg_age);
-	pg_lsn_parse(cell(res, 0, 10), &r.sender_end_lsn);
-	timeout_s = cell_double(res, 0, 8, &ok);
-	lag = pg_standby_lag(&r, ok ? timeout_s : 60.0, &idle);
+	read_standby(res, &r, &timeout_s);
+	lag = pg_standby_lag(&r, timeout_s, &idle);
 	gap = r.receive_lsn > r.replay_lsn ? (double)(r.receive_lsn - r.replay_lsn) : 0;
 
-	obs_add_field(o, "role", "standby");
+	obs_add_field(o, OBS_F_PG_ROLE, OBS_PG_ROLE_STANDBY);
 	obs_add_field(o, "version", "%s", cell(res, 0, 9) ? cell(res, 0, 9) : "?");
-	obs_add_field(o, "receiver_status", "%s", status != NULL ? status : "none");
+	obs_add_field(o, OBS_F_PG_RECEIVER, "%s", status != NULL ? status : "none");
 	obs_add_field(o, "sender_host", "%s", cell(res, 0, 5) ? cell(res, 0, 5) : "-");
 	obs_add_field(o, "slot", "%s", cell(res, 0, 6) ? cell(res, 0, 6) : "-");
 	obs_add_field(o, "receive_lsn", "%s", cell(res, 0, 2) ? cell(res, 0, 2) : "-");
 	obs_add_field(o, "replay_lsn", "%s", cell(res, 0, 3) ? cell(res, 0, 3) : "-");
-	obs_add_field(o, "lsn_gap_bytes", "%.0f", gap);
+	obs_add_field(o, OBS_F_PG_LSN_GAP, "%.0f", gap);
 	obs_add_field(o, "replay_delay_s", "%s", cell(res, 0, 1) ? cell(res, 0, 1) : "-");
 	obs_add_field(o, "last_msg_age_s", "%s", cell(res, 0, 7) ? cell(res, 0, 7) : "-");
 	obs_add_field(o, "sender_end_lsn", "%s", cell(res, 0, 10) ? cell(res, 0, 10) : "-");
@@ -481,10 +546,10 @@ observe_standby(enum site_role site, struct observation *o, const PGresult *res)
 		obs_set_value(o, lag, "s");
 	/* a standby on the other site is what limits data loss if this one vanishes */
 	if (site == SITE_SECONDARY) {
-		obs_add_field(o, "rpo_store", "postgres");
-		obs_add_field(o, "rpo_kind", "replica");
+		obs_add_field(o, OBS_F_RPO_STORE, "postgres");
+		obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_REPLICA);
 		if (r.receiver_streaming && lag >= 0)
-			obs_add_field(o, "rpo_exposure_s", "%.3f", lag);
+			obs_add_field(o, OBS_F_RPO_EXPOSURE, "%.3f", lag);
 	}
 
 	if (!r.receiver_streaming) {
@@ -518,7 +583,7 @@ pg_run(const struct probe_job *job, struct probe_ctx *ctx)
 	PGresult *res;
 
 	snprintf(key, sizeof key, "%s/pg/%s", site_role_name(t->site), t->name);
-	o = obs_create(t->site, "pg", key, t->name);
+	o = obs_create(t->site, PROBE_NAME_PG, key, t->name);
 	obs_add_field(o, "address", "%s:%d", t->address, t->port);
 	obs_add_field(o, "expected_role", "%s", t->expect_standby ? "standby" : "primary");
 
@@ -538,13 +603,8 @@ pg_run(const struct probe_job *job, struct probe_ctx *ctx)
 			obs_set(o, OBS_UNKNOWN, "error", "%s", err);
 			goto post;
 		}
-		if (replay_pending_on_old_timestamp(res) && deadline - time_mono_ms() > 1000) {
-			/*
-			 * WAL received but not yet replayed, after a quiet spell: the
-			 * replay timestamp is that of the last commit, maybe long ago,
-			 * and says nothing about this WAL. Look again shortly; what a
-			 * standby replays within the pause is not lag.
-			 */
+		if (worth_second_look(res) && deadline - time_mono_ms() > 1000) {
+			/* look again shortly; what a standby replays within the pause is not lag */
 			PGresult *again;
 
 			usleep(PG_SECOND_LOOK_MS * 1000);
@@ -563,7 +623,7 @@ pg_run(const struct probe_job *job, struct probe_ctx *ctx)
 
 		snprintf(version, sizeof version, "%s", cell(res, 0, 1) ? cell(res, 0, 1) : "?");
 		extra = cell(res, 0, 2) ? atoll(cell(res, 0, 2)) : 0;
-		obs_add_field(o, "role", "primary");
+		obs_add_field(o, OBS_F_PG_ROLE, OBS_PG_ROLE_PRIMARY);
 		obs_add_field(o, "version", "%s", version);
 		obs_add_field(o, "current_lsn", "%s", cell(res, 0, 3) ? cell(res, 0, 3) : "-");
 		obs_add_field(o, "replicas_without_slot", "%lld", extra);
@@ -599,3 +659,32 @@ const struct probe_type probe_pg = {
 	.run = pg_run,
 	.free_target = pg_target_free,
 };
+
+size_t
+pg_add_jobs(const struct probe_setup *ps)
+{
+	const struct config *cfg = ps->cfg;
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = ps->sites[r];
+
+		for (size_t i = 0; site != NULL && i < site->n_pg; i++) {
+			const struct site_pg_server *p = &site->pg[i];
+			char key[512];
+
+			if (p->remote)
+				continue;
+			snprintf(key, sizeof key, "%s/pg/%s", site_role_name(site->role), p->host);
+			status_store_expect(ps->store, site->role, PROBE_NAME_PG, key, p->host);
+			scheduler_add(ps->sched, &probe_pg, key,
+				      pg_target_create(site->role, p->host, p->address, (int)cfg->pg.port,
+						       p->is_standby, cfg->pg.user, cfg->pg.dbname,
+						       cfg->pg.sslmode, cfg->pg.service,
+						       cfg->pg.connect_timeout_ms),
+				      cfg->probe_timeout_ms);
+			n++;
+		}
+	}
+	return n;
+}

@@ -2,55 +2,34 @@
  * rds.c: RDS instances through DescribeDBInstances (see probe_rds.h).
  *
  * DESIGN: one request (plus pages) per site and refresh, whatever the
- * number of instances, so a production-sized site costs one round trip.
+ * number of instances, so a production-sized site costs one round trip;
+ * read replicas add one CloudWatch request each (rds_replica_lag.c).
  * The answer is parsed with libxml2 without network access or entities (a
  * DTD is refused), every string from AWS is sanitised, and the judgement
  * is a pure function of (terraform's values, AWS's answer, now) so it is
  * tested without a server.
  */
-#include "drconsole/probe_rds.h"
+#include "drconsole/probe/probe_rds.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/backup_schedule.h"
-#include "drconsole/duration.h"
-#include "drconsole/aws_creds.h"
-#include "drconsole/httpget.h"
-#include "drconsole/sanitize.h"
-#include "drconsole/status.h"
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/probe/backup_schedule.h"
+#include "drconsole/util/duration.h"
+#include "drconsole/probe/aws_creds.h"
+#include "drconsole/probe/aws_query.h"
+#include "drconsole/probe/httpget.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/probe/probe_registry.h"
+#include "drconsole/probe/xml_answer.h"
+#include "drconsole/probe/rds_replicas.h"
+#include "drconsole/util/sanitize.h"
+#include "drconsole/probe/status.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 /* ---- parsing ------------------------------------------------------------------ */
-
-static bool
-named(const xmlNode *n, const char *name)
-{
-	return n != NULL && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-/* The element's text, sanitised, into buf. */
-static void
-text_into(const xmlNode *n, char *buf, size_t len)
-{
-	xmlChar *v = xmlNodeGetContent(n);
-
-	sanitize_copy_line(buf, len, v != NULL ? (const char *)v : "");
-	xmlFree(v);
-}
-
-static const xmlNode *
-child(const xmlNode *n, const char *name)
-{
-	for (const xmlNode *c = n != NULL ? n->children : NULL; c != NULL; c = c->next)
-		if (named(c, name))
-			return c;
-	return NULL;
-}
 
 static void
 parse_instance(const xmlNode *n, struct rds_seen *s)
@@ -61,96 +40,88 @@ parse_instance(const xmlNode *n, struct rds_seen *s)
 	s->retention = -1;
 	s->latest_restorable_s = -1;
 	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
-		if (named(c, "DBInstanceIdentifier")) {
-			text_into(c, s->identifier, sizeof s->identifier);
-		} else if (named(c, "DBInstanceStatus")) {
-			text_into(c, s->status, sizeof s->status);
-		} else if (named(c, "DBInstanceClass")) {
-			text_into(c, s->instance_class, sizeof s->instance_class);
-		} else if (named(c, "EngineVersion")) {
-			text_into(c, s->engine_version, sizeof s->engine_version);
-		} else if (named(c, "DBInstanceArn")) {
-			text_into(c, s->arn, sizeof s->arn);
-		} else if (named(c, "Endpoint")) {
-			text_into(child(c, "Address"), s->endpoint, sizeof s->endpoint);
-		} else if (named(c, "MultiAZ")) {
-			text_into(c, buf, sizeof buf);
+		if (xml_named(c, "DBInstanceIdentifier")) {
+			xml_text_into(c, s->identifier, sizeof s->identifier);
+		} else if (xml_named(c, "DBInstanceStatus")) {
+			xml_text_into(c, s->status, sizeof s->status);
+		} else if (xml_named(c, "DBInstanceClass")) {
+			xml_text_into(c, s->instance_class, sizeof s->instance_class);
+		} else if (xml_named(c, "EngineVersion")) {
+			xml_text_into(c, s->engine_version, sizeof s->engine_version);
+		} else if (xml_named(c, "DBInstanceArn")) {
+			xml_text_into(c, s->arn, sizeof s->arn);
+		} else if (xml_named(c, "Endpoint")) {
+			xml_text_into(xml_child(c, "Address"), s->endpoint, sizeof s->endpoint);
+		} else if (xml_named(c, "MultiAZ")) {
+			xml_text_into(c, buf, sizeof buf);
 			s->multi_az = strcmp(buf, "true") == 0;
-		} else if (named(c, "BackupRetentionPeriod")) {
+		} else if (xml_named(c, "BackupRetentionPeriod")) {
 			char *end;
 			long v;
 
-			text_into(c, buf, sizeof buf);
+			xml_text_into(c, buf, sizeof buf);
 			v = strtol(buf, &end, 10);
 			s->retention = end != buf && *end == '\0' && v >= 0 && v <= 1000 ? (int)v : -1;
-		} else if (named(c, "LatestRestorableTime")) {
+		} else if (xml_named(c, "LatestRestorableTime")) {
 			long long t;
 
-			text_into(c, buf, sizeof buf);
+			xml_text_into(c, buf, sizeof buf);
 			if (backup_time_parse(buf, &t))
 				s->latest_restorable_s = t;
-		} else if (named(c, "ReadReplicaDBInstanceIdentifiers")) {
-			for (const xmlNode *r = c->children; r != NULL; r = r->next)
-				s->n_replicas += named(r, "ReadReplicaDBInstanceIdentifier");
+		} else if (xml_named(c, "ReadReplicaDBInstanceIdentifiers")) {
+			for (const xmlNode *r = c->children; r != NULL; r = r->next) {
+				if (!xml_named(r, "ReadReplicaDBInstanceIdentifier"))
+					continue;
+				if (s->n_replicas < RDS_SHOWN_REPLICAS)
+					xml_text_into(r, s->replica_ids[s->n_replicas], sizeof s->replica_ids[0]);
+				s->n_replicas++;
+			}
+		} else if (xml_named(c, "ReadReplicaSourceDBInstanceIdentifier")) {
+			xml_text_into(c, s->source_identifier, sizeof s->source_identifier);
+		} else if (xml_named(c, "StatusInfos")) {
+			for (const xmlNode *r = c->children; r != NULL; r = r->next) {
+				char type[48];
+
+				xml_text_into(xml_child(r, "StatusType"), type, sizeof type);
+				if (!xml_named(r, "DBInstanceStatusInfo") || strcmp(type, "read replication") != 0)
+					continue;
+				xml_text_into(xml_child(r, "Status"), s->replication_status, sizeof s->replication_status);
+				xml_text_into(xml_child(r, "Normal"), buf, sizeof buf);
+				s->replication_normal = strcmp(buf, "false") != 0;
+				xml_text_into(xml_child(r, "Message"), s->replication_message,
+					  sizeof s->replication_message);
+			}
+		} else if (xml_named(c, "DBInstanceAutomatedBackupsReplications")) {
+			const xmlNode *r = xml_child(c, "DBInstanceAutomatedBackupsReplication");
+
+			if (r != NULL && s->backups_replication_arn[0] == '\0')
+				xml_text_into(xml_child(r, "DBInstanceAutomatedBackupsArn"), s->backups_replication_arn,
+					  sizeof s->backups_replication_arn);
 		}
 	}
-}
-
-static bool
-has_bytes(const char *buf, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (size_t i = 0; i + n <= len; i++)
-		if (memcmp(buf + i, needle, n) == 0)
-			return true;
-	return false;
 }
 
 int
 rds_page_parse(const char *body, size_t len, struct rds_page *out, char *err, size_t errlen)
 {
-	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
 	const xmlNode *root, *n;
 	int rc = 0;
 
 	memset(out, 0, sizeof *out);
-	if (len == 0 || len > RDS_MAX_BODY) {
-		snprintf(err, errlen, len == 0 ? "empty response" : "response larger than %u bytes",
-			 RDS_MAX_BODY);
+	doc = xml_answer_read(body, len, RDS_MAX_BODY, "an RDS response", err, errlen);
+	if (doc == NULL)
 		return -1;
-	}
-	if (has_bytes(body, len, "<!DOCTYPE")) {
-		snprintf(err, errlen, "a DTD in an RDS response is refused");
-		return -1;
-	}
-	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL)
-		fatal("xmlNewParserCtxt: out of memory");
-	doc = xmlCtxtReadMemory(ctxt, body, (int)len, "rds-response.xml", NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL) {
-		snprintf(err, errlen, "not XML");
-		xmlFreeParserCtxt(ctxt);
-		return -1;
-	}
 	root = xmlDocGetRootElement(doc);
-	if (named(root, "ErrorResponse") || named(root, "Error")) {
-		const xmlNode *e = named(root, "Error") ? root : child(root, "Error");
-
+	if (xml_aws_error(root, out->code, sizeof out->code, out->message, sizeof out->message)) {
 		out->is_error = true;
-		text_into(child(e, "Code"), out->code, sizeof out->code);
-		text_into(child(e, "Message"), out->message, sizeof out->message);
-		if (out->code[0] == '\0')
-			snprintf(out->code, sizeof out->code, "Error");
-	} else if (named(root, "DescribeDBInstancesResponse") &&
-		   (n = child(root, "DescribeDBInstancesResult")) != NULL) {
-		const xmlNode *list = child(n, "DBInstances");
+	} else if (xml_named(root, "DescribeDBInstancesResponse") &&
+		   (n = xml_child(root, "DescribeDBInstancesResult")) != NULL) {
+		const xmlNode *list = xml_child(n, "DBInstances");
 		size_t cap = 0;
 
 		for (const xmlNode *c = list != NULL ? list->children : NULL; c != NULL; c = c->next) {
-			if (!named(c, "DBInstance"))
+			if (!xml_named(c, "DBInstance"))
 				continue;
 			if (out->n == cap) {
 				cap = cap == 0 ? 16 : cap * 2;
@@ -158,14 +129,12 @@ rds_page_parse(const char *body, size_t len, struct rds_page *out, char *err, si
 			}
 			parse_instance(c, &out->items[out->n++]);
 		}
-		text_into(child(n, "Marker"), out->marker, sizeof out->marker);
+		xml_text_into(xml_child(n, "Marker"), out->marker, sizeof out->marker);
 	} else {
-		snprintf(err, errlen, "unexpected root element <%.64s>",
-			 root != NULL ? (const char *)root->name : "(none)");
+		snprintf(err, errlen, "unexpected root element <%.64s>", (const char *)root->name);
 		rc = -1;
 	}
 	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
 	if (rc != 0)
 		rds_page_free(out);
 	return rc;
@@ -181,15 +150,7 @@ rds_page_free(struct rds_page *p)
 bool
 rds_error_is_throttling(const char *code)
 {
-	static const char *const codes[] = {
-		"Throttling", "ThrottlingException", "RequestLimitExceeded",
-		"TooManyRequestsException", "RequestThrottled", "SlowDown",
-	};
-
-	for (size_t i = 0; i < ARRAY_LEN(codes); i++)
-		if (strcmp(code, codes[i]) == 0)
-			return true;
-	return false;
+	return aws_error_is_throttling(code);
 }
 
 /* ---- judgement ------------------------------------------------------------------ */
@@ -216,10 +177,10 @@ rds_judge(const struct aws_rds *want, const struct rds_seen *seen, const char *r
 		obs_set(o, OBS_CRIT, "missing", "%s is not in %s (DescribeDBInstances does not list it)",
 			want->identifier, region);
 		if (primary) {
-			obs_add_field(o, "rpo_store", "postgres");
-			obs_add_field(o, "rpo_kind", "pitr");
-			obs_add_field(o, "rpo_scenario", "instance");
-		obs_add_field(o, "rpo_part", "%s", want->identifier);
+			obs_add_field(o, OBS_F_RPO_STORE, "postgres");
+			obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_PITR);
+			obs_add_field(o, OBS_F_RPO_SCENARIO, OBS_RPO_SCENARIO_INSTANCE);
+		obs_add_field(o, OBS_F_RPO_PART, "%s", want->identifier);
 		}
 		return;
 	}
@@ -238,10 +199,10 @@ rds_judge(const struct aws_rds *want, const struct rds_seen *seen, const char *r
 			      backup_time_format(seen->latest_restorable_s, when, sizeof when));
 	}
 	if (primary) {
-		obs_add_field(o, "rpo_store", "postgres");
-		obs_add_field(o, "rpo_kind", "pitr");
-		obs_add_field(o, "rpo_scenario", "instance");
-		obs_add_field(o, "rpo_part", "%s", want->identifier);
+		obs_add_field(o, OBS_F_RPO_STORE, "postgres");
+		obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_PITR);
+		obs_add_field(o, OBS_F_RPO_SCENARIO, OBS_RPO_SCENARIO_INSTANCE);
+		obs_add_field(o, OBS_F_RPO_PART, "%s", want->identifier);
 	}
 	if (status_broken(seen->status)) {
 		obs_set(o, OBS_CRIT, seen->status, "%s is %s", want->identifier, seen->status);
@@ -279,7 +240,7 @@ rds_judge(const struct aws_rds *want, const struct rds_seen *seen, const char *r
 			exposure = 0;
 		obs_set_value(o, (double)exposure, "s");
 		if (primary)
-			obs_add_field(o, "rpo_exposure_s", "%lld", exposure);
+			obs_add_field(o, OBS_F_RPO_EXPOSURE, "%lld", exposure);
 		duration_format(exposure * 1000, age, sizeof age);
 		obs_set(o, st, seen->status, "PITR to %s ago, %s, retention %d d%s", age,
 			seen->multi_az ? "Multi-AZ" : "single-AZ", seen->retention, strbuf_str(&notes));
@@ -298,6 +259,7 @@ rds_target_create(enum site_role site, const struct aws_env *a, long long timeou
 	httpget_global_init();
 	t->site = site;
 	t->region = xstrdup(a->region != NULL ? a->region : "us-east-1");
+	t->profile = a->profile != NULL ? xstrdup(a->profile) : NULL;
 	t->timeout_ms = timeout_ms;
 	t->n = a->n_rds;
 	t->instances = xcalloc(a->n_rds + 1, sizeof *t->instances);
@@ -328,85 +290,39 @@ rds_target_free(void *target)
 	}
 	free(t->instances);
 	free(t->region);
+	free(t->profile);
 	free(t);
 }
 
 /* Every instance the answer lists, appended to all; NULL error on success. */
+/* One DescribeDBInstances page (aws_query.h): its instances appended to the list in ud. */
+static int
+parse_instances(const char *body, size_t len, void *ud, struct aws_query_page *pg, char *err, size_t errlen)
+{
+	struct rds_page *all = ud, p;
+
+	if (rds_page_parse(body, len, &p, err, errlen) != 0)
+		return -1;
+	aws_query_page_set(pg, p.marker, p.is_error, p.code, p.message);
+	if (!p.is_error) {
+		all->items = xreallocarray(all->items, all->n + p.n + 1, sizeof *all->items);
+		if (p.n > 0)	/* an empty page has no items array */
+			memcpy(all->items + all->n, p.items, p.n * sizeof *p.items);
+		all->n += p.n;
+	}
+	rds_page_free(&p);
+	return 0;
+}
+
 static char *
 describe_all(const struct rds_target *t, long long deadline, struct rds_page *all)
 {
-	struct aws_creds cr;
-	char *base, *token_hdr, *error = NULL, *marker = NULL;
-	char sigv4[128];
-	const char *headers[2] = { NULL, NULL };
-	long long backoff = 100;
+	struct aws_query q = { .service = "rds", .region = t->region, .profile = t->profile,
+			       .action = "DescribeDBInstances", .version = "2014-10-31",
+			       .deadline_ms = deadline, .timeout_ms = t->timeout_ms,
+			       .max_pages = RDS_MAX_PAGES, .parse = parse_instances, .ud = all };
 
-	if (aws_creds_find(&cr, deadline - time_mono_ms(), &error) != 0)
-		return error;
-	base = aws_service_endpoint("rds", t->region);
-	token_hdr = aws_creds_token_header(&cr);
-	headers[0] = token_hdr;
-	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:rds", t->region);
-	for (int page = 0; page < RDS_MAX_PAGES && error == NULL;) {
-		long long left = deadline - time_mono_ms();
-		char *m = marker != NULL ? httpget_escape(marker) : NULL;
-		char *url = xasprintf("%s/?Action=DescribeDBInstances&Version=2014-10-31&MaxRecords=100%s%s",
-				      base, m != NULL ? "&Marker=" : "", m != NULL ? m : "");
-		char *shown = xasprintf("DescribeDBInstances in %s (%s)", t->region, base);
-		struct httpget_request rq = { .url = url, .display = shown, .user = cr.access_key, .password = cr.secret_key,
-					      .sigv4 = sigv4, .headers = headers,
-					      .timeout_ms = left < t->timeout_ms ? left : t->timeout_ms };
-		struct httpget_result r;
-		struct rds_page p;
-		char err[256];
-
-		free(m);
-		if (left <= 0) {
-			error = xasprintf("%s: no answer before the probe deadline", shown);
-			free(url);
-			free(shown);
-			break;
-		}
-		httpget_request(&rq, &r);
-		if (r.error != NULL) {
-			error = xstrdup(r.error);
-		} else if (rds_page_parse(r.body, r.len, &p, err, sizeof err) != 0) {
-			error = xasprintf("%s: HTTP %ld, %s", shown, r.status, err);
-		} else if (p.is_error && rds_error_is_throttling(p.code) &&
-			   time_mono_ms() + backoff < deadline) {
-			/* slow down and ask again for the same page */
-			aws_backoff(&backoff);
-			rds_page_free(&p);
-		} else if (p.is_error) {
-			error = xasprintf("%s: %s: %s", shown, p.code, p.message);
-			rds_page_free(&p);
-		} else {
-			all->items = xreallocarray(all->items, all->n + p.n + 1, sizeof *all->items);
-			if (p.n > 0)	/* an empty page has no items array */
-				memcpy(all->items + all->n, p.items, p.n * sizeof *p.items);
-			all->n += p.n;
-			free(marker);
-			marker = p.marker[0] != '\0' ? xstrdup(p.marker) : NULL;
-			rds_page_free(&p);
-			page++;
-			if (marker == NULL) {
-				httpget_result_free(&r);
-				free(url);
-				free(shown);
-				break;
-			}
-		}
-		httpget_result_free(&r);
-		free(url);
-		free(shown);
-	}
-	if (error == NULL && marker != NULL)
-		error = xasprintf("DescribeDBInstances in %s: more than %d pages", t->region, RDS_MAX_PAGES);
-	free(marker);
-	free(token_hdr);
-	free(base);
-	aws_creds_clear(&cr);
-	return error;
+	return aws_query_all(&q);
 }
 
 static void
@@ -414,9 +330,18 @@ rds_run(const struct probe_job *job, struct probe_ctx *ctx)
 {
 	const struct rds_target *t = job->target;
 	long long start = time_mono_ms();
+	long long deadline = start + ctx->timeout_ms, now_s;
 	struct rds_page all = { 0 };
-	char *error = describe_all(t, start + ctx->timeout_ms, &all);
-	long long now_s = time_wall_ms() / 1000;
+	char *error = describe_all(t, deadline, &all);
+	struct rds_replica_lag *lags = xcalloc(all.n + 1, sizeof *lags);
+
+	/* half of the time left at most, so the replicated-backups listing keeps the rest */
+	if (error == NULL) {
+		long long now_ms = time_mono_ms();
+
+		rds_read_replica_lags(t, &all, now_ms + (deadline - now_ms) / 2, lags);
+	}
+	now_s = time_wall_ms() / 1000;
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct aws_rds *w = &t->instances[i];
@@ -425,26 +350,31 @@ rds_run(const struct probe_job *job, struct probe_ctx *ctx)
 		struct observation *o;
 
 		snprintf(key, sizeof key, "%s/rds/%s", site_role_name(t->site), w->identifier);
-		o = obs_create(t->site, "rds", key, w->identifier);
+		o = obs_create(t->site, PROBE_NAME_RDS, key, w->identifier);
 		obs_add_field(o, "region", "%s", t->region);
 		obs_add_field(o, "inventory_group", "%s", w->group);
 		if (error != NULL) {
 			obs_set(o, OBS_UNKNOWN, "error", "%s", error);
 			if (t->site == SITE_PRIMARY) {
-				obs_add_field(o, "rpo_store", "postgres");
-				obs_add_field(o, "rpo_kind", "pitr");
-				obs_add_field(o, "rpo_scenario", "instance");
-		obs_add_field(o, "rpo_part", "%s", w->identifier);
+				obs_add_field(o, OBS_F_RPO_STORE, "postgres");
+				obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_PITR);
+				obs_add_field(o, OBS_F_RPO_SCENARIO, OBS_RPO_SCENARIO_INSTANCE);
+		obs_add_field(o, OBS_F_RPO_PART, "%s", w->identifier);
 			}
 		} else {
 			for (size_t k = 0; k < all.n && seen == NULL; k++)
 				if (strcmp(all.items[k].identifier, w->identifier) == 0)
 					seen = &all.items[k];
 			rds_judge(w, seen, t->region, t->site == SITE_PRIMARY, now_s, o);
+			if (seen != NULL)
+				rds_judge_replicas(seen, &all, lags, o);
 		}
 		o->latency_ms = time_mono_ms() - start;
 		status_store_post(ctx->store, o);
 	}
+	if (error == NULL)	/* cross-region copies of the automated backups, when any */
+		rds_post_replicated_backups(t, &all, start, deadline, ctx->store);
+	free(lags);
 	free(error);
 	rds_page_free(&all);
 }
@@ -454,3 +384,29 @@ const struct probe_type probe_rds = {
 	.run = rds_run,
 	.free_target = rds_target_free,
 };
+
+size_t
+rds_add_jobs(const struct probe_setup *ps)
+{
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = ps->sites[r];
+		char key[512];
+
+		if (site == NULL || site->aws == NULL || site->aws->n_rds == 0)
+			continue;
+		for (size_t i = 0; i < site->aws->n_rds; i++) {
+			snprintf(key, sizeof key, "%s/rds/%s", site_role_name(site->role),
+				 site->aws->rds[i].identifier);
+			status_store_expect(ps->store, site->role, PROBE_NAME_RDS, key,
+					    site->aws->rds[i].identifier);
+		}
+		snprintf(key, sizeof key, "%s/rds", site_role_name(site->role));
+		scheduler_add(ps->sched, &probe_rds, key,
+			      rds_target_create(site->role, site->aws, ps->cfg->probe_timeout_ms),
+			      ps->cfg->probe_timeout_ms);
+		n++;
+	}
+	return n;
+}

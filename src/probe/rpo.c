@@ -2,11 +2,13 @@
  * rpo.c: RPO exposure from a status snapshot. Pure: no locking, no I/O, so
  * the console can compute it on every frame and `check` after one refresh.
  */
-#include "drconsole/rpo.h"
+#include "drconsole/probe/rpo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "drconsole/probe/obs_fields.h"
 
 enum obs_status
 rpo_judge(double exposure_s, double objective_s)
@@ -48,6 +50,18 @@ worse(const struct rpo_store *a, const struct rpo_store *b)
 	return a->have_source && a->exposure_s > b->exposure_s;
 }
 
+const char *
+rpo_scenario_name(enum rpo_scenario s)
+{
+	return s == RPO_INSTANCE_LOSS ? "instance-loss" : "site-loss";
+}
+
+enum rpo_scenario
+rpo_headline_scenario(const char *rpo_headline, bool aws_pair)
+{
+	return aws_pair && str_eq(rpo_headline, "instance") ? RPO_INSTANCE_LOSS : RPO_SITE_LOSS;
+}
+
 void
 rpo_evaluate(const struct status_snapshot *snap, const char *const *expected,
 	     double objective_s, long long now_ms, long long interval_ms,
@@ -87,9 +101,9 @@ rpo_evaluate_scenario(const struct status_snapshot *snap, const char *const *exp
 
 	for (size_t i = 0; snap != NULL && i < snap->n; i++) {
 		const struct observation *o = snap->items[i];
-		const char *store = obs_field(o, "rpo_store");
-		const char *kind = obs_field(o, "rpo_kind");
-		const char *exp = obs_field(o, "rpo_exposure_s");
+		const char *store = obs_field(o, OBS_F_RPO_STORE);
+		const char *kind = obs_field(o, OBS_F_RPO_KIND);
+		const char *exp = obs_field(o, OBS_F_RPO_EXPOSURE);
 		struct rpo_store *s;
 		struct part *part = NULL;
 		double e, age_s;
@@ -98,15 +112,15 @@ rpo_evaluate_scenario(const struct status_snapshot *snap, const char *const *exp
 		if (store == NULL)
 			continue;
 		/* a same-region source (RDS point-in-time recovery) is no help when the site is lost */
-		if (scenario == RPO_SITE_LOSS && str_eq(obs_field(o, "rpo_scenario"), "instance"))
+		if (scenario == RPO_SITE_LOSS && obs_field_is(o, OBS_F_RPO_SCENARIO, OBS_RPO_SCENARIO_INSTANCE))
 			continue;
 		if ((s = store_slot(out, store)) == NULL)
 			continue;
 		s->sources_seen++;
-		if (!str_eq(obs_field(o, "rpo_headline"), "no"))
+		if (!obs_field_is(o, OBS_F_RPO_HEADLINE, OBS_RPO_HEADLINE_NO))
 			s->headline = true;
-		if (obs_field(o, "rpo_part") != NULL) {
-			const char *name = obs_field(o, "rpo_part");
+		if (obs_field(o, OBS_F_RPO_PART) != NULL) {
+			const char *name = obs_field(o, OBS_F_RPO_PART);
 			size_t k = 0;
 
 			while (k < n_parts && !(parts[k].store == (size_t)(s - out->stores) &&
@@ -128,7 +142,7 @@ rpo_evaluate_scenario(const struct status_snapshot *snap, const char *const *exp
 		age_s = (double)(now_ms - o->observed_at_ms) / 1000.0;
 		if (age_s < 0)
 			age_s = 0;
-		if (str_eq(kind, "backup") || str_eq(kind, "pitr"))
+		if (str_eq(kind, OBS_RPO_KIND_BACKUP) || str_eq(kind, OBS_RPO_KIND_PITR))
 			e += age_s;
 		else if (age_s > 2.0 * (double)interval_ms / 1000.0)
 			e += age_s - 2.0 * (double)interval_ms / 1000.0;

@@ -2,34 +2,35 @@
  * s3.c: backups in S3-compatible storage.
  *
  * DESIGN: one job per (site, bucket); a run lists each store's prefix page
- * by page with one reused curl handle (keep-alive), each request bounded by
- * min(s3.timeout, what is left of the job's deadline), so a silent endpoint
- * costs one worker at most the probe timeout. Pages are parsed with libxml2
- * (no network, no DTD, so no entity expansion) and folded into a small
- * per-type summary as they arrive; only the newest S3_RECENT objects per
- * type are kept. The query string is written already canonical (parameters
+ * by page through httpget_request on one kept handle (keep-alive), each
+ * request bounded by min(s3.timeout, what is left of the job's deadline),
+ * so a silent endpoint costs one worker at most the probe timeout. Pages
+ * are parsed with libxml2 (no network, no DTD, so no entity expansion) and
+ * folded into a small per-type summary as they arrive; only the newest
+ * S3_RECENT objects per type are kept. The query string is written already canonical (parameters
  * sorted, values RFC 3986-encoded), so the SigV4 signature libcurl computes
  * over it is the one S3 computes. Anything the server sends is sanitised
  * before it reaches an observation.
  */
-#include "drconsole/probe_s3.h"
+#include "drconsole/probe/probe_s3.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "drconsole/duration.h"
-#include "drconsole/httpget.h"
-#include "drconsole/log.h"
-#include "drconsole/s3_bucket.h"
-#include "drconsole/sanitize.h"
-#include "drconsole/strbuf.h"
+#include "drconsole/util/duration.h"
+#include "drconsole/probe/httpget.h"
+#include "drconsole/util/log.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/probe/probe_registry.h"
+#include "drconsole/probe/xml_answer.h"
+#include "drconsole/config/s3_bucket.h"
+#include "drconsole/util/sanitize.h"
+#include "drconsole/util/strbuf.h"
 
 /* ---- list responses --------------------------------------------------------- */
 
@@ -51,23 +52,6 @@ s3_list_free(struct s3_list *l)
 	memset(l, 0, sizeof *l);
 }
 
-static bool
-named(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-/* The element's text content, copied. */
-static char *
-text_of(const xmlNode *n)
-{
-	xmlChar *c = xmlNodeGetContent(n);
-	char *s = xstrdup(c != NULL ? (const char *)c : "");
-
-	xmlFree(c);
-	return s;
-}
-
 static void
 parse_object(const xmlNode *e, struct s3_list *out)
 {
@@ -78,32 +62,32 @@ parse_object(const xmlNode *e, struct s3_list *out)
 	memset(o, 0, sizeof *o);
 	o->last_modified = -1;
 	o->size = -1;
-	o->delete_marker = named(e, "DeleteMarker");
+	o->delete_marker = xml_named(e, "DeleteMarker");
 	for (const xmlNode *c = e->children; c != NULL; c = c->next) {
 		char *v;
 
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		v = text_of(c);
-		if (named(c, "Key") && o->key == NULL) {
+		v = xml_text_dup(c);
+		if (xml_named(c, "Key") && o->key == NULL) {
 			o->key = v;
 			continue;
 		}
-		if (named(c, "VersionId") && o->version_id == NULL) {
+		if (xml_named(c, "VersionId") && o->version_id == NULL) {
 			o->version_id = v;
 			continue;
 		}
-		if (named(c, "LastModified")) {
+		if (xml_named(c, "LastModified")) {
 			if (!backup_time_parse(v, &o->last_modified))
 				o->last_modified = -1;
-		} else if (named(c, "Size")) {
+		} else if (xml_named(c, "Size")) {
 			char *end;
 			long long sz;
 
 			errno = 0;
 			sz = strtoll(v, &end, 10);
 			o->size = (errno == 0 && end != v && *end == '\0' && sz >= 0) ? sz : -1;
-		} else if (named(c, "IsLatest")) {
+		} else if (xml_named(c, "IsLatest")) {
 			o->is_latest = strcmp(v, "true") == 0;
 		}
 		free(v);
@@ -117,90 +101,48 @@ static void
 take_text(const xmlNode *c, char **slot)
 {
 	if (*slot == NULL)
-		*slot = text_of(c);
-}
-
-/* needle occurs in buf[0..len) */
-static bool
-has_bytes(const char *buf, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (size_t i = 0; i + n <= len; i++)
-		if (buf[i] == needle[0] && memcmp(buf + i, needle, n) == 0)
-			return true;
-	return false;
+		*slot = xml_text_dup(c);
 }
 
 int
 s3_list_parse(const char *buf, size_t len, struct s3_list *out, char **err)
 {
-	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
 	const xmlNode *root;
+	char why[320];
 	int rc = 0;
 
 	memset(out, 0, sizeof *out);
 	*err = NULL;
-	if (len > S3_LIST_MAX_BYTES) {
-		*err = xasprintf("response of %zu bytes exceeds the %u byte limit", len,
-				 S3_LIST_MAX_BYTES);
-		return -1;
-	}
-	if (len == 0) {
-		*err = xstrdup("empty response");
-		return -1;
-	}
-	/* S3 never sends a DTD: refuse one before libxml2 reads any entity declaration */
-	if (has_bytes(buf, len, "<!DOCTYPE")) {
-		*err = xstrdup("a DTD in an S3 response is refused");
-		return -1;
-	}
-	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL)
-		fatal("xmlNewParserCtxt: out of memory");
-	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, "s3-response.xml", NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	doc = xml_answer_read(buf, len, S3_LIST_MAX_BYTES, "an S3 response", why, sizeof why);
 	if (doc == NULL) {
-		const xmlError *e = xmlCtxtGetLastError(ctxt);
-		char *msg = e != NULL && e->message != NULL ? xstrdup(e->message) : xstrdup("malformed");
-
-		str_trim(msg);
-		*err = xasprintf("not XML (line %d: %s)", e != NULL ? e->line : 0, msg);
-		free(msg);
-		xmlFreeParserCtxt(ctxt);
+		*err = xstrdup(why);
 		return -1;
 	}
 	root = xmlDocGetRootElement(doc);
-	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		*err = xstrdup("a DTD in an S3 response is refused");
-		rc = -1;
-	} else if (root == NULL) {
-		*err = xstrdup("no root element");
-		rc = -1;
-	} else if (named(root, "Error")) {
+	if (xml_named(root, "Error")) {
 		for (const xmlNode *c = root->children; c != NULL; c = c->next) {
-			if (named(c, "Code"))
+			if (xml_named(c, "Code"))
 				take_text(c, &out->error_code);
-			else if (named(c, "Message"))
+			else if (xml_named(c, "Message"))
 				take_text(c, &out->error_message);
 		}
 		if (out->error_code == NULL)
 			out->error_code = xstrdup("Error");
-	} else if (named(root, "ListBucketResult") || named(root, "ListVersionsResult")) {
+	} else if (xml_named(root, "ListBucketResult") || xml_named(root, "ListVersionsResult")) {
 		for (const xmlNode *c = root->children; c != NULL; c = c->next) {
-			if (named(c, "Contents") || named(c, "Version") || named(c, "DeleteMarker")) {
+			if (xml_named(c, "Contents") || xml_named(c, "Version") || xml_named(c, "DeleteMarker")) {
 				parse_object(c, out);
-			} else if (named(c, "IsTruncated")) {
-				char *v = text_of(c);
+			} else if (xml_named(c, "IsTruncated")) {
+				char *v = xml_text_dup(c);
 
 				out->truncated = strcmp(v, "true") == 0;
 				free(v);
-			} else if (named(c, "NextContinuationToken")) {
+			} else if (xml_named(c, "NextContinuationToken")) {
 				take_text(c, &out->next_token);
-			} else if (named(c, "NextKeyMarker")) {
+			} else if (xml_named(c, "NextKeyMarker")) {
 				take_text(c, &out->next_key_marker);
-			} else if (named(c, "NextVersionIdMarker")) {
+			} else if (xml_named(c, "NextVersionIdMarker")) {
 				take_text(c, &out->next_version_marker);
 			}
 		}
@@ -209,7 +151,6 @@ s3_list_parse(const char *buf, size_t len, struct s3_list *out, char **err)
 		rc = -1;
 	}
 	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
 	if (rc != 0)
 		s3_list_free(out);
 	return rc;
@@ -235,12 +176,6 @@ s3_base_url(const char *endpoint)
 	return u;
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
 struct s3_target *
 s3_target_create(const struct config *cfg, const struct site *site, const char *bucket)
 {
@@ -264,10 +199,10 @@ s3_target_create(const struct config *cfg, const struct site *site, const char *
 		free(fallback);
 	}
 	t->path_style = cfg->s3.path_style;
-	t->access_key_env = dup_or_null(cfg->s3.access_key_env);
-	t->secret_key_env = dup_or_null(cfg->s3.secret_key_env);
-	t->session_token_env = dup_or_null(cfg->s3.session_token_env);
-	t->ca_file = dup_or_null(cfg->s3.ca_file);
+	t->access_key_env = xstrdup_opt(cfg->s3.access_key_env);
+	t->secret_key_env = xstrdup_opt(cfg->s3.secret_key_env);
+	t->session_token_env = xstrdup_opt(cfg->s3.session_token_env);
+	t->ca_file = xstrdup_opt(cfg->s3.ca_file);
 	t->timeout_ms = cfg->s3.timeout_ms > 0 ? cfg->s3.timeout_ms : 10000;
 	t->grace_s = cfg->s3.grace_ms >= 0 ? cfg->s3.grace_ms / 1000 : 3 * 3600;
 	t->max_keys = cfg->s3.max_keys > 0 && cfg->s3.max_keys <= 1000 ? (int)cfg->s3.max_keys : 1000;
@@ -333,25 +268,6 @@ s3_type_uploaded(enum backup_store store, enum backup_type type, bool hourly)
 
 /* ---- HTTP ----------------------------------------------------------------------- */
 
-struct body {
-	struct strbuf sb;
-	bool too_big;
-};
-
-static size_t
-body_write(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct body *b = userdata;
-	size_t n = size * nmemb;
-
-	if (b->sb.len + n > S3_LIST_MAX_BYTES) {
-		b->too_big = true;
-		return 0;
-	}
-	strbuf_add(&b->sb, ptr, n);
-	return n;
-}
-
 struct creds {
 	const char *access_key;
 	const char *secret_key;
@@ -365,66 +281,39 @@ struct request {
 	char *err;
 };
 
-/* GET url into b within deadline; 0 when an HTTP response arrived (any code). */
+/*
+ * GET url into *body (httpget_request, on the listing's kept handle) within
+ * deadline; 0 when an HTTP response arrived (any code).
+ */
 static int
-http_get(const struct s3_target *t, CURL *c, const struct creds *cr, const char *url,
-	 long long deadline, struct body *b, struct request *rq)
+http_get(const struct s3_target *t, void *handle, const struct creds *cr, const char *url,
+	 long long deadline, struct httpget_result *body, struct request *rq)
 {
-	char errbuf[CURL_ERROR_SIZE], sigv4[128];
-	struct curl_slist *hdr = NULL;
+	const char *headers[] = { "x-amz-content-sha256: UNSIGNED-PAYLOAD", cr->token_header, NULL };
+	char sigv4[128];
 	long long left = deadline - time_mono_ms();
-	long long tmo = left < t->timeout_ms ? left : t->timeout_ms;
-	CURLcode rc;
+	struct httpget_request hr = {
+		.url = url, .display = rq->display, .user = cr->access_key, .password = cr->secret_key,
+		.sigv4 = sigv4, .headers = headers, .timeout_ms = left < t->timeout_ms ? left : t->timeout_ms,
+		.max_body = S3_LIST_MAX_BYTES, .ca_file = t->ca_file, .env_proxy = true, .handle = handle,
+	};
 
-	if (tmo <= 0) {
+	memset(body, 0, sizeof *body);
+	if (hr.timeout_ms <= 0) {
 		rq->err = xasprintf("GET %s: no time left before the probe deadline", rq->display);
 		return -1;
 	}
 	/* the last word before credentials leave: the request stays on the endpoint */
 	if (s3_url_check(url, t->base_url, t->bucket, t->path_style, &rq->err) != 0)
 		return -1;
-	errbuf[0] = '\0';
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3", t->region);
-	hdr = curl_slist_append(hdr, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-	if (cr->token_header != NULL)
-		hdr = curl_slist_append(hdr, cr->token_header);
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)tmo);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)tmo);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (t->ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
-	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
-	curl_easy_setopt(c, CURLOPT_USERNAME, cr->access_key);
-	curl_easy_setopt(c, CURLOPT_PASSWORD, cr->secret_key);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "drconsole/" DRCONSOLE_VERSION);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	rc = curl_easy_perform(c);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdr);
-	if (rc != CURLE_OK) {
-		if (b->too_big)
-			rq->err = xasprintf("GET %s: response larger than %u bytes", rq->display,
-					    S3_LIST_MAX_BYTES);
-		else
-			rq->err = xasprintf("GET %s: %s", rq->display,
-					    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+	httpget_request(&hr, body);
+	if (body->error != NULL) {
+		rq->err = body->error;
+		body->error = NULL;
 		return -1;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rq->code);
+	rq->code = body->status;
 	return 0;
 }
 
@@ -691,7 +580,7 @@ describe_error(long code, const struct s3_list *l)
  * *err. *note says how the listing went when worth saying.
  */
 static int
-list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
+list_store(const struct s3_target *t, void *c, const struct creds *cr,
 	   const struct s3_store_spec *spec, long long deadline,
 	   struct type_scan scans[BACKUP_TYPE_COUNT], char **err, char **note, size_t *pages_out)
 {
@@ -705,7 +594,7 @@ list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
 	snprintf(maxk, sizeof maxk, "%d", t->max_keys);
 	while (pages < S3_LIST_MAX_PAGES) {
 		struct strbuf display = STRBUF_INIT;
-		struct body b = { STRBUF_INIT, false };
+		struct httpget_result b = { 0, NULL, 0, NULL, 0, 0 };
 		char *url = NULL, *display_base = NULL;
 		struct request rq = { NULL, 0, NULL };
 		struct s3_list l;
@@ -738,7 +627,7 @@ list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
 			*err = rq.err;
 			goto page_fail;
 		}
-		if (s3_list_parse(b.sb.buf != NULL ? b.sb.buf : "", b.sb.len, &l, &perr) != 0) {
+		if (s3_list_parse(b.body != NULL ? b.body : "", b.len, &l, &perr) != 0) {
 			if (rq.code != 200)
 				*err = xasprintf("GET %s: %ld (unreadable body: %s)", rq.display, rq.code, perr);
 			else
@@ -760,7 +649,7 @@ list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
 				s3_list_free(&l);
 				free(url);
 				strbuf_free(&display);
-				strbuf_free(&b.sb);
+				httpget_result_free(&b);
 				continue;
 			}
 			{
@@ -799,7 +688,7 @@ list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
 		s3_list_free(&l);
 		free(url);
 		strbuf_free(&display);
-		strbuf_free(&b.sb);
+		httpget_result_free(&b);
 		if (!more) {
 			rc = 0;
 			goto out;
@@ -808,7 +697,7 @@ list_store(const struct s3_target *t, CURL *c, const struct creds *cr,
 page_fail:
 		free(url);
 		strbuf_free(&display);
-		strbuf_free(&b.sb);
+		httpget_result_free(&b);
 		goto out;
 	}
 	/* judged on what was listed so far */
@@ -856,7 +745,7 @@ post_type(const struct s3_target *t, struct probe_ctx *ctx, const struct s3_stor
 	s3_obs_key(t->site, spec->store, type, key, sizeof key);
 	snprintf(subject, sizeof subject, "%s %s backup", backup_store_name(spec->store),
 		 backup_type_name(type));
-	o = obs_create(t->site, "s3", key, subject);
+	o = obs_create(t->site, PROBE_NAME_S3, key, subject);
 	o->latency_ms = latency;
 	backup_cron_for(spec->store, type, t->nadir_hour, t->nadir_hour_frequency, &cron);
 	/* an hourly run must not be given longer than half its period */
@@ -870,8 +759,9 @@ post_type(const struct s3_target *t, struct probe_ctx *ctx, const struct s3_stor
 	obs_add_field(o, "expected_run", "%s", backup_time_format(e.due_run, t1, sizeof t1));
 	obs_add_field(o, "expected_by", "%s", backup_time_format(e.expected_by, t2, sizeof t2));
 	obs_add_field(o, "previous_run", "%s", backup_time_format(e.previous_run, t3, sizeof t3));
-	obs_add_field(o, "rpo_store", "%s", backup_store_name(spec->store));
-	obs_add_field(o, "rpo_kind", "backup");
+	obs_add_field(o, OBS_F_RPO_STORE, "%s", backup_store_name(spec->store));
+	obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_BACKUP);
+	obs_add_field(o, "backup_type", "%s", backup_type_name(type));
 	if (note != NULL)
 		obs_add_field(o, "note", "%s", note);
 	if (error != NULL) {
@@ -905,7 +795,7 @@ post_type(const struct s3_target *t, struct probe_ctx *ctx, const struct s3_stor
 			a = 0;
 		obs_set_value(o, (double)a, "s");
 		duration_format(a * 1000, age, sizeof age);
-		obs_add_field(o, "rpo_exposure_s", "%lld", a);
+		obs_add_field(o, OBS_F_RPO_EXPOSURE, "%lld", a);
 	}
 	format_size(size, sizeof size, s->best.size);
 	obs_add_field(o, "key", "%s", s->best.key);
@@ -946,7 +836,7 @@ s3_run(const struct probe_job *job, struct probe_ctx *ctx)
 	struct creds cr = { ak, sk, NULL };
 	char *cred_err = NULL;
 	const char *why;
-	CURL *c = NULL;
+	void *c = NULL;
 
 	if ((why = s3_bucket_name_problem(t->bucket)) != NULL)
 		cred_err = xasprintf("bucket '%s' is not a valid S3 bucket name (%s): not requested",
@@ -959,7 +849,7 @@ s3_run(const struct probe_job *job, struct probe_ctx *ctx)
 				     t->secret_key_env != NULL ? t->secret_key_env : "(none)");
 	if (tok != NULL && *tok != '\0')
 		cr.token_header = xasprintf("x-amz-security-token: %s", tok);
-	if (cred_err == NULL && (c = curl_easy_init()) == NULL)
+	if (cred_err == NULL && (c = httpget_handle()) == NULL)
 		cred_err = xstrdup("curl_easy_init failed");
 
 	for (size_t i = 0; i < t->n_stores; i++) {
@@ -987,8 +877,7 @@ s3_run(const struct probe_job *job, struct probe_ctx *ctx)
 		free(err);
 		free(note);
 	}
-	if (c != NULL)
-		curl_easy_cleanup(c);
+	httpget_handle_free(c);
 	if (cr.token_header != NULL) {
 		memset(cr.token_header, 0, strlen(cr.token_header));
 		free(cr.token_header);
@@ -1001,3 +890,50 @@ const struct probe_type probe_s3 = {
 	.run = s3_run,
 	.free_target = s3_target_free,
 };
+
+size_t
+s3_add_jobs(const struct probe_setup *ps)
+{
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = ps->sites[r];
+		bool done[STORE_COUNT] = { false };
+
+		if (site == NULL)
+			continue;
+		for (int st = 0; st < STORE_COUNT; st++) {
+			const struct site_backup *b = &site->backups[st];
+			struct s3_target *t;
+			char key[512];
+
+			if (done[st] || !b->enabled || !b->s3 || b->bucket == NULL)
+				continue;
+			t = s3_target_create(ps->cfg, site, b->bucket);
+			for (int o = st; o < STORE_COUNT; o++) {
+				const struct site_backup *ob = &site->backups[o];
+
+				if (done[o] || !ob->enabled || !ob->s3 || !str_eq(ob->bucket, b->bucket))
+					continue;
+				done[o] = true;
+				s3_target_add_store(t, (enum backup_store)o, ob);
+				for (int ty = 0; ty < BACKUP_TYPE_COUNT; ty++) {
+					char subject[96];
+
+					if (!s3_type_uploaded((enum backup_store)o, (enum backup_type)ty, ob->hourly))
+						continue;
+					s3_obs_key(site->role, (enum backup_store)o, (enum backup_type)ty,
+						   key, sizeof key);
+					snprintf(subject, sizeof subject, "%s %s backup",
+						 backup_store_name((enum backup_store)o),
+						 backup_type_name((enum backup_type)ty));
+					status_store_expect(ps->store, site->role, PROBE_NAME_S3, key, subject);
+				}
+			}
+			snprintf(key, sizeof key, "%s/s3/%s", site_role_name(site->role), b->bucket);
+			scheduler_add(ps->sched, &probe_s3, key, t, ps->cfg->probe_timeout_ms);
+			n++;
+		}
+	}
+	return n;
+}

@@ -13,9 +13,11 @@
  * holds the timer wakes one idle worker to take it over (or the next due
  * job), so due jobs still start in parallel, one wake-up each. A completion
  * whose next due time is earlier than the timer's wakes the holder to wait
- * less. Refresh, run_once and stopping wake everyone.
+ * less. Refresh, run_once and stopping wake everyone. At start each new
+ * worker is handed its first due job, so a cold round (every host at
+ * once) starts without the workers queueing for the lock one by one.
  */
-#include "drconsole/scheduler.h"
+#include "drconsole/probe/scheduler.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -80,7 +82,7 @@ scheduler_create(struct status_store *store, void *env, size_t workers,
 	cond_init_mono(&s->done_cv);
 	s->store = store;
 	s->env = env;
-	s->want_threads = workers == 0 ? 1 : workers;
+	s->want_threads = workers == SCHEDULER_WORKER_PER_JOB ? SCHEDULER_MAX_WORKERS : workers;
 	s->interval_ms = interval_ms > 0 ? interval_ms : 10000;
 	return s;
 }
@@ -171,17 +173,64 @@ wait_for_work(struct scheduler *s, long long next_due)
 		s->timer_held = false;
 }
 
+/*
+ * Under the lock, j taken (running): run it unlocked, then set its next due
+ * time and wake whoever waits on it.
+ */
+static void
+run_job(struct scheduler *s, struct probe_job *j)
+{
+	struct probe_ctx ctx;
+	long long started;
+
+	pthread_mutex_unlock(&s->lock);
+	ctx.store = s->store;
+	ctx.env = s->env;
+	ctx.timeout_ms = j->timeout_ms;
+	started = time_mono_ms();
+	j->type->run(j, &ctx);
+
+	pthread_mutex_lock(&s->lock);
+	j->running = 0;
+	j->runs++;
+	/*
+	 * Never sooner than the interval after it finished, unless
+	 * refreshed; rounded up to a tenth of the interval, so the jobs of
+	 * a round fall due together and run back to back instead of each
+	 * waking a worker at its own millisecond.
+	 */
+	if (j->due_ms <= started)
+		j->due_ms = due_after(time_mono_ms() + s->interval_ms, s->interval_ms);
+	pthread_cond_broadcast(&s->done_cv);
+	/*
+	 * Due before the timer: the holder waits less. Broadcast: a holder
+	 * that was taken over may still wait on timer_cv, and a signal
+	 * could wake it instead of the current one.
+	 */
+	if (s->timer_held && j->due_ms < s->timer_until)
+		pthread_cond_broadcast(&s->timer_cv);
+}
+
+/* A new worker and the job scheduler_start gave it (NULL: none). */
+struct worker_start {
+	struct scheduler *s;
+	struct probe_job *first;
+};
+
 static void *
 worker_main(void *arg)
 {
-	struct scheduler *s = arg;
+	struct worker_start *ws = arg;
+	struct scheduler *s = ws->s;
+	struct probe_job *first = ws->first;
 
+	free(ws);
 	pthread_mutex_lock(&s->lock);
+	if (first != NULL)
+		run_job(s, first);
 	while (!s->stopping) {
-		long long now = time_mono_ms(), next_due;
-		struct probe_job *j = pick_job(s, now, &next_due);
-		struct probe_ctx ctx;
-		long long started;
+		long long next_due;
+		struct probe_job *j = pick_job(s, time_mono_ms(), &next_due);
 
 		if (j == NULL) {
 			wait_for_work(s, next_due);
@@ -191,33 +240,7 @@ worker_main(void *arg)
 		/* someone must watch the next due job while this one runs */
 		if (!s->timer_held && s->idle > 0)
 			pthread_cond_signal(&s->work_cv);
-		pthread_mutex_unlock(&s->lock);
-
-		ctx.store = s->store;
-		ctx.env = s->env;
-		ctx.timeout_ms = j->timeout_ms;
-		started = time_mono_ms();
-		j->type->run(j, &ctx);
-
-		pthread_mutex_lock(&s->lock);
-		j->running = 0;
-		j->runs++;
-		/*
-		 * Never sooner than the interval after it finished, unless
-		 * refreshed; rounded up to a tenth of the interval, so the jobs of
-		 * a round fall due together and run back to back instead of each
-		 * waking a worker at its own millisecond.
-		 */
-		if (j->due_ms <= started)
-			j->due_ms = due_after(time_mono_ms() + s->interval_ms, s->interval_ms);
-		pthread_cond_broadcast(&s->done_cv);
-		/*
-		 * Due before the timer: the holder waits less. Broadcast: a holder
-		 * that was taken over may still wait on timer_cv, and a signal
-		 * could wake it instead of the current one.
-		 */
-		if (s->timer_held && j->due_ms < s->timer_until)
-			pthread_cond_broadcast(&s->timer_cv);
+		run_job(s, j);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -226,7 +249,9 @@ worker_main(void *arg)
 void
 scheduler_start(struct scheduler *s)
 {
-	size_t n;
+	struct worker_start **ws;
+	size_t n, started = 0;
+	long long now = time_mono_ms();
 
 	pthread_mutex_lock(&s->lock);
 	if (s->started) {
@@ -238,21 +263,49 @@ scheduler_start(struct scheduler *s)
 	if (n == 0)
 		n = 1;
 	s->threads = xcalloc(n, sizeof *s->threads);
+	/*
+	 * Each new worker is handed a due job here: it starts on it without
+	 * queueing for the lock behind the others (a cold round would otherwise
+	 * start one host after another, each waiting for the previous worker to
+	 * get the lock and let it go). The threads are created unlocked, so a
+	 * first job that ends early is not held up by the creation of the rest.
+	 */
+	ws = xcalloc(n, sizeof *ws);
 	for (size_t i = 0; i < n; i++) {
+		long long next_due;
+
+		ws[i] = xcalloc(1, sizeof *ws[i]);
+		ws[i]->s = s;
+		ws[i]->first = pick_job(s, now, &next_due);
+		if (ws[i]->first != NULL)
+			ws[i]->first->running = 1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	for (; started < n; started++) {
 		pthread_attr_t attr;
+		int rc;
 
 		pthread_attr_init(&attr);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
-		if (pthread_create(&s->threads[i], &attr, worker_main, s) != 0) {
-			pthread_attr_destroy(&attr);
-			if (i == 0)
-				fatal("pthread_create: cannot start a probe worker");
-			break;
-		}
+		rc = pthread_create(&s->threads[started], &attr, worker_main, ws[started]);
 		pthread_attr_destroy(&attr);
-		s->n_threads++;
+		if (rc != 0)
+			break;
 	}
+	if (started == 0)
+		fatal("pthread_create: cannot start a probe worker");
+	pthread_mutex_lock(&s->lock);
+	s->n_threads = started;
+	for (size_t i = started; i < n; i++) {
+		/* not started: its job goes back to the others */
+		if (ws[i]->first != NULL)
+			ws[i]->first->running = 0;
+		free(ws[i]);
+	}
+	if (started < n)
+		wake_all(s);
 	pthread_mutex_unlock(&s->lock);
+	free(ws);
 }
 
 void

@@ -7,14 +7,16 @@
  * deadline. Names and contents are remote data: they are sanitised before
  * they go into an observation.
  */
-#include "drconsole/probe_sftp.h"
+#include "drconsole/probe/probe_sftp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/probes.h"
-#include "drconsole/sanitize.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/probe/probe_registry.h"
+#include "drconsole/probe/probes.h"
+#include "drconsole/util/sanitize.h"
 
 #define DAY_S (24.0 * 3600)
 #define STATUS_FILE "s3_backup_status.txt"
@@ -106,7 +108,7 @@ observe_status_file(const struct sftp_target *t, struct probe_ctx *ctx, struct s
 	}
 	snprintf(skey, sizeof skey, "%s/s3-check", key);
 	snprintf(subject, sizeof subject, "%s %s s3 check", t->host, backup_store_name(t->store));
-	o = obs_create(t->site, "sftp", skey, subject);
+	o = obs_create(t->site, PROBE_NAME_SFTP, skey, subject);
 	obs_add_field(o, "file", "%s", path);
 	if (rc != 0) {
 		char *e = clean(err, strlen(err));
@@ -162,8 +164,8 @@ sftp_run(const struct probe_job *job, struct probe_ctx *ctx)
 	snprintf(key, sizeof key, "%s/sftp/%s/%s", site_role_name(t->site),
 		 backup_store_name(t->store), t->host);
 	snprintf(subject, sizeof subject, "%s %s backups", t->host, backup_store_name(t->store));
-	o = obs_create(t->site, "sftp", key, subject);
-	obs_add_field(o, "host", "%s:%d", t->address, t->port);
+	o = obs_create(t->site, PROBE_NAME_SFTP, key, subject);
+	obs_add_field(o, OBS_F_HOST, "%s:%d", t->address, t->port);
 	obs_add_field(o, "dir", "%s", t->dir);
 	obs_add_field(o, "store", "%s", backup_store_name(t->store));
 	memset(&st, 0, sizeof st);
@@ -234,3 +236,36 @@ const struct probe_type probe_sftp = {
 	.run = sftp_run,
 	.free_target = sftp_target_free,
 };
+
+/* Local backup files on the backup hosts, over SFTP. */
+size_t
+sftp_add_jobs(const struct probe_setup *ps)
+{
+	size_t n = 0;
+
+	for (int r = 0; r < 2; r++) {
+		const struct site *site = ps->sites[r];
+
+		for (int st = 0; site != NULL && st < STORE_COUNT; st++) {
+			const struct site_backup *b = &site->backups[st];
+
+			if (!b->enabled)
+				continue;
+			for (size_t i = 0; i < b->n_hosts; i++) {
+				const struct site_host *h = site_host_by_name(site, b->hosts[i]);
+				char key[512];
+
+				if (h == NULL)
+					continue;
+				snprintf(key, sizeof key, "%s/sftp/%s/%s", site_role_name(site->role),
+					 backup_store_name((enum backup_store)st), h->name);
+				status_store_expect(ps->store, site->role, PROBE_NAME_SFTP, key, h->name);
+				scheduler_add(ps->sched, &probe_sftp, key,
+					      sftp_target_create(site, (enum backup_store)st, h),
+					      ps->cfg->probe_timeout_ms);
+				n++;
+			}
+		}
+	}
+	return n;
+}

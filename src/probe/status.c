@@ -4,7 +4,7 @@
  * keys is small (a few per host), posts are rare (one per probe per refresh)
  * and snapshots want sorted output anyway.
  */
-#include "drconsole/status.h"
+#include "drconsole/probe/status.h"
 
 #include <errno.h>
 #include <fcntl.h>

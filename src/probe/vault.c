@@ -7,21 +7,23 @@
  * a server; the lab test answers with recorded AWS documents, as no AWS
  * Backup stand-in lists recovery points.
  */
-#include "drconsole/probe_vault.h"
+#include "drconsole/probe/probe_vault.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/backup_schedule.h"
-#include "drconsole/duration.h"
-#include "drconsole/aws_creds.h"
-#include "drconsole/httpget.h"
-#include "drconsole/probe_rds.h"
-#include "drconsole/sanitize.h"
-#include "drconsole/status.h"
-#include "drconsole/util.h"
+#include "drconsole/probe/backup_schedule.h"
+#include "drconsole/util/duration.h"
+#include "drconsole/probe/aws_creds.h"
+#include "drconsole/probe/httpget.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/probe/probe_rds.h"
+#include "drconsole/probe/probe_registry.h"
+#include "drconsole/util/sanitize.h"
+#include "drconsole/probe/status.h"
+#include "drconsole/util/util.h"
 
 /* ---- parsing ------------------------------------------------------------------ */
 
@@ -192,6 +194,11 @@ vault_target_create(enum site_role site, const struct aws_env *a, bool remote, l
 	t->vault = xstrdup(vault != NULL ? vault : "");
 	t->region = xstrdup(region != NULL ? region : "us-east-1");
 	t->home_region = xstrdup(a->region != NULL ? a->region : "the primary's region");
+	{
+		const char *p = remote && a->remote_profile != NULL ? a->remote_profile : a->profile;
+
+		t->profile = p != NULL ? xstrdup(p) : NULL;
+	}
 	t->timeout_ms = timeout_ms;
 	t->ebs_planned = aws_env_ebs_in_plan(a);
 	t->n = a->n_rds;
@@ -216,6 +223,7 @@ vault_target_free(void *target)
 	free(t->vault);
 	free(t->region);
 	free(t->home_region);
+	free(t->profile);
 	free(t);
 }
 
@@ -232,7 +240,7 @@ list_all(const struct vault_target *t, long long deadline, struct vault_list *al
 	int page = 0;
 
 	shown = xasprintf("ListRecoveryPointsByBackupVault %s in %s (%s)", t->vault, t->region, base);
-	if (aws_creds_find(&cr, deadline - time_mono_ms(), &error) != 0)
+	if (aws_creds_find_profile(&cr, t->profile, deadline - time_mono_ms(), &error) != 0)
 		goto out;
 	token_hdr = aws_creds_token_header(&cr);
 	headers[0] = token_hdr;
@@ -288,11 +296,11 @@ mark_source(const struct vault_target *t, struct observation *o, const char *ide
 {
 	if (t->site != SITE_PRIMARY)
 		return;
-	obs_add_field(o, "rpo_store", "postgres");
-	obs_add_field(o, "rpo_kind", "backup");
-	obs_add_field(o, "rpo_part", "%s", identifier);
+	obs_add_field(o, OBS_F_RPO_STORE, "postgres");
+	obs_add_field(o, OBS_F_RPO_KIND, OBS_RPO_KIND_BACKUP);
+	obs_add_field(o, OBS_F_RPO_PART, "%s", identifier);
 	if (!t->remote)
-		obs_add_field(o, "rpo_scenario", "instance");
+		obs_add_field(o, OBS_F_RPO_SCENARIO, OBS_RPO_SCENARIO_INSTANCE);
 }
 
 static void
@@ -325,7 +333,7 @@ judge_rds(const struct vault_target *t, const struct aws_rds *w, const struct va
 	obs_add_field(o, "points", "%zu", p->n_points);
 	if (p->size_bytes >= 0)
 		obs_add_field(o, "size_bytes", "%lld", p->size_bytes);
-	obs_add_field(o, "rpo_exposure_s", "%lld", now_s - p->created_s > 0 ? now_s - p->created_s : 0);
+	obs_add_field(o, OBS_F_RPO_EXPOSURE, "%lld", now_s - p->created_s > 0 ? now_s - p->created_s : 0);
 	obs_set_value(o, (double)(now_s - p->created_s > 0 ? now_s - p->created_s : 0), "s");
 	duration_format((now_s - p->created_s) * 1000, age, sizeof age);
 	v = vault_judge_age(p->created_s, now_s, &due_s);
@@ -397,7 +405,7 @@ vault_run(const struct probe_job *job, struct probe_ctx *ctx)
 
 		snprintf(key, sizeof key, "%s/vault/%s/%s", site_role_name(t->site), which, id);
 		snprintf(subject, sizeof subject, "%s %s copy", id, which);
-		o = obs_create(t->site, "vault", key, subject);
+		o = obs_create(t->site, PROBE_NAME_VAULT, key, subject);
 		if (error != NULL) {
 			obs_set(o, OBS_UNKNOWN, "error", "%s", error);
 			if (i < t->n)
@@ -419,3 +427,34 @@ const struct probe_type probe_vault = {
 	.run = vault_run,
 	.free_target = vault_target_free,
 };
+
+size_t
+vault_add_jobs(const struct probe_setup *ps)
+{
+	const struct site *site = ps->sites[SITE_PRIMARY];
+	const struct aws_env *a = site != NULL ? site->aws : NULL;
+	size_t n = 0;
+
+	if (a == NULL || !a->plan.present)
+		return 0;
+	for (int remote = 1; remote >= 0; remote--) {
+		const char *which = remote ? "remote" : "local";
+		char key[512], subject[300];
+
+		if ((remote ? a->plan.remote_vault : a->plan.local_vault) == NULL)
+			continue;
+		for (size_t i = 0; i <= a->n_rds; i++) {
+			const char *id = i < a->n_rds ? a->rds[i].identifier : "ebs";
+
+			snprintf(key, sizeof key, "%s/vault/%s/%s", site_role_name(site->role), which, id);
+			snprintf(subject, sizeof subject, "%s %s copy", id, which);
+			status_store_expect(ps->store, site->role, PROBE_NAME_VAULT, key, subject);
+		}
+		snprintf(key, sizeof key, "%s/vault/%s", site_role_name(site->role), which);
+		scheduler_add(ps->sched, &probe_vault, key,
+			      vault_target_create(site->role, a, remote, ps->cfg->probe_timeout_ms),
+			      ps->cfg->probe_timeout_ms);
+		n++;
+	}
+	return n;
+}

@@ -5,7 +5,7 @@
  * with O_NOFOLLOW and mode 0600: a symlink planted at audit.log is refused,
  * never followed.
  */
-#include "drconsole/audit.h"
+#include "drconsole/runbook/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drconsole/journal.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/journal.h"
+#include "drconsole/util/state_dir.h"
+#include "drconsole/util/util.h"
 
 struct audit {
 	int fd;
@@ -48,7 +49,8 @@ audit_open(const char *state_dir, char **err)
 		*err = xasprintf("mkdir(%s): %s", state_dir, strerror(errno));
 		return NULL;
 	}
-	path = xasprintf("%s/audit.log", state_dir);
+	/* shared setup: audit.USER.log, one per operator, readable by the team */
+	path = state_dir_user_file(state_dir, "audit", "log");
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		*err = xasprintf("open(%s): %s", path, strerror(errno));
@@ -61,6 +63,8 @@ audit_open(const char *state_dir, char **err)
 		free(path);
 		return NULL;
 	}
+	if (state_dir_shared(state_dir) && st.st_uid == geteuid() && (st.st_mode & 0777) != 0640)
+		(void)fchmod(fd, 0640);
 	a = xcalloc(1, sizeof *a);
 	a->fd = fd;
 	a->path = path;
@@ -70,12 +74,10 @@ audit_open(const char *state_dir, char **err)
 int
 audit_write(struct audit *a, json_t *ev, char **err)
 {
-	char stamp[32], *who = audit_whoami(), *line;
+	char stamp[32], *who = audit_whoami();
 	const char *ssh_client = getenv("SSH_CLIENT");
 	time_t now = time(NULL);
 	struct tm tm;
-	size_t len;
-	int rc = 0;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -84,18 +86,7 @@ audit_write(struct audit *a, json_t *ev, char **err)
 	json_object_set_new(ev, "ssh_client", ssh_client != NULL ?
 			    json_string(ssh_client) : json_null());
 	free(who);
-	line = json_dumps(ev, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(ev);
-	if (line == NULL) {
-		*err = xasprintf("audit %s: cannot encode record", a->path);
-		return -1;
-	}
-	len = strlen(line);
-	line = xrealloc(line, len + 2);
-	line[len++] = '\n';
-	rc = journal_write_line(a->fd, line, len, a->path, err);
-	free(line);
-	return rc;
+	return journal_write_json(a->fd, ev, 0, a->path, err);
 }
 
 void

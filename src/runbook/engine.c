@@ -3,12 +3,12 @@
  * of truth: the console and line mode append an event, then apply the same
  * event here, so a replay after a crash reaches the same state.
  */
-#include "drconsole/engine.h"
+#include "drconsole/runbook/engine.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 const char *
 step_state_name(enum step_state s)
@@ -233,6 +233,7 @@ engine_ev_run_start(const struct runbook *rb, const char *mode, const char *user
 
 	json_object_set_new(ev, "runbook", json_string(rb->path != NULL ? rb->path : ""));
 	json_object_set_new(ev, "name", json_string(rb->name != NULL ? rb->name : ""));
+	json_object_set_new(ev, "model", json_string(rb_model_name(rb->model)));
 	json_object_set_new(ev, "mode", json_string(mode));
 	json_object_set_new(ev, "user", json_string(user));
 	return ev;

@@ -6,7 +6,7 @@
  * stdout and stderr stream as they come.
  */
 #define _GNU_SOURCE
-#include "drconsole/executor.h"
+#include "drconsole/runbook/executor.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 /* Is a process of group pgid left that is not a zombie? */
 static bool

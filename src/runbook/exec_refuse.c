@@ -7,16 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/executor.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/executor.h"
+#include "drconsole/runbook/run_mode.h"
+#include "drconsole/util/util.h"
 
 static int
 refuse_run(struct executor *ex, const struct exec_request *req, struct exec_result *result)
 {
+	char *what = xasprintf("no command runs on %s", req->host != NULL ? req->host : "?");
+
 	memset(result, 0, sizeof *result);
 	result->exit_status = -1;
-	result->error = xasprintf("read-only mode (%s): refused to run a command on %s",
-				  (const char *)ex->impl, req->host != NULL ? req->host : "?");
+	result->error = run_mode_refusal(ex->impl, what);
+	free(what);
 	return -1;
 }
 
@@ -32,9 +35,9 @@ executor_refusing_create(const char *reason)
 {
 	struct executor *ex = xcalloc(1, sizeof *ex);
 
-	ex->name = "read-only";
+	ex->name = run_mode_name(RUN_READ_ONLY);
 	ex->run = refuse_run;
 	ex->free = refuse_free;
-	ex->impl = xstrdup(reason != NULL ? reason : "read-only");
+	ex->impl = reason != NULL ? xstrdup(reason) : NULL;
 	return ex;
 }

@@ -6,13 +6,13 @@
  * Timeout and cancel close the session (see ssh_exec.c for what the remote
  * side sees); the next command on that host connects afresh.
  */
-#include "drconsole/executor.h"
+#include "drconsole/runbook/executor.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/ssh.h"
-#include "drconsole/util.h"
+#include "drconsole/ssh/ssh.h"
+#include "drconsole/util/util.h"
 
 static int
 ssh_run(struct executor *ex, const struct exec_request *req, struct exec_result *res)

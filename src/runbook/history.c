@@ -3,16 +3,17 @@
  * of a run (engine.h): its run_start names the runbook, mode and user, its
  * run_end the outcome; a journal without run_end is an unfinished run.
  */
-#include "drconsole/history.h"
+#include "drconsole/runbook/history.h"
 
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/digest.h"
-#include "drconsole/journal.h"
-#include "drconsole/runbook.h"
-#include "drconsole/util.h"
+#include "drconsole/util/digest.h"
+#include "drconsole/runbook/journal.h"
+#include "drconsole/runbook/run_mode.h"
+#include "drconsole/runbook/runbook.h"
+#include "drconsole/util/util.h"
 
 struct runbook *
 history_runbook(const struct journal_read *jr, struct diag_list *dl, bool *from_copy)
@@ -155,7 +156,7 @@ history_last_drill(const char *state_dir, double rpo_objective_s, double rto_obj
 	int rc = -1;
 
 	for (size_t i = 0; i < n; i++)
-		if (runs[i].outcome != NULL && str_eq(runs[i].mode, "drill") &&
+		if (runs[i].outcome != NULL && run_mode_parse(runs[i].mode) == RUN_DRILL &&
 		    (best == NULL || runs[i].started_ms > best->started_ms))
 			best = &runs[i];
 	if (best != NULL && journal_read(best->path, &jr, &err) == 0) {

@@ -7,17 +7,19 @@
  * next event never lands glued to a fragment. Files are opened with
  * O_NOFOLLOW: a symlink planted in the state directory is refused.
  */
-#include "drconsole/journal.h"
+#include "drconsole/runbook/journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/redact.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 struct journal {
 	int fd;
@@ -73,8 +75,26 @@ cut_back(int fd, size_t written)
 		fsync(fd);
 }
 
+static int write_line(int fd, const char *line, size_t len, const char *what, char **err);
+
 int
 journal_write_line(int fd, const char *line, size_t len, const char *what, char **err)
+{
+	char *clean = NULL;
+	int rc;
+
+	/* a presigned URL's credentials never reach the journal or the audit log */
+	if (redact_needed(line, len)) {
+		clean = redact(line, len, &len);
+		line = clean;
+	}
+	rc = write_line(fd, line, len, what, err);
+	free(clean);
+	return rc;
+}
+
+static int
+write_line(int fd, const char *line, size_t len, const char *what, char **err)
 {
 	size_t off = 0;
 
@@ -98,6 +118,29 @@ journal_write_line(int fd, const char *line, size_t len, const char *what, char 
 	return 0;
 }
 
+/*
+ * The shared setup (state_dir.h): in a setgid state dir the team reads each
+ * other's runs (drconsole watch, runs, report): runs/ becomes setgid and
+ * sticky (03770: the group adds its own journals, nobody removes another's)
+ * and each journal group-readable, never group-writable.
+ */
+static bool
+shared_runs_dir(const char *runs_dir)
+{
+	char *parent = xstrdup(runs_dir), *slash = strrchr(parent, '/');
+	struct stat ps, rs;
+	bool shared;
+
+	if (slash != NULL)
+		*slash = '\0';
+	shared = slash != NULL && stat(parent, &ps) == 0 && (ps.st_mode & S_ISGID);
+	free(parent);
+	if (shared && stat(runs_dir, &rs) == 0 && rs.st_uid == geteuid() &&
+	    (rs.st_mode & 07777) != 03770)
+		(void)chmod(runs_dir, 03770);
+	return shared;
+}
+
 struct journal *
 journal_create(const char *runs_dir, const char *run_id, char **err)
 {
@@ -114,6 +157,8 @@ journal_create(const char *runs_dir, const char *run_id, char **err)
 		free(path);
 		return NULL;
 	}
+	if (shared_runs_dir(runs_dir))
+		(void)fchmod(fd, 0640);
 	fsync_dir(runs_dir);
 	j = xcalloc(1, sizeof *j);
 	j->fd = fd;
@@ -249,27 +294,32 @@ journal_path(const struct journal *j)
 }
 
 int
-journal_append(struct journal *j, json_t *ev, char **err)
+journal_write_json(int fd, json_t *ev, size_t flags, const char *what, char **err)
 {
-	char *line;
+	char *line = json_dumps(ev, JSON_COMPACT | JSON_ENSURE_ASCII | flags);
 	size_t len;
-	int rc = 0;
+	int rc;
 
-	json_object_set_new(ev, "seq", json_integer(++j->seq));
-	json_object_set_new(ev, "t", json_integer(time_wall_ms()));
-	line = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(ev);
 	if (line == NULL) {
-		*err = xasprintf("journal %s: cannot encode event", j->path);
+		*err = xasprintf("%s: cannot encode the record as JSON", what);
 		return -1;
 	}
 	len = strlen(line);
 	line = xrealloc(line, len + 2);
 	line[len++] = '\n';
 	line[len] = '\0';
-	rc = journal_write_line(j->fd, line, len, j->path, err);
+	rc = journal_write_line(fd, line, len, what, err);
 	free(line);
 	return rc;
+}
+
+int
+journal_append(struct journal *j, json_t *ev, char **err)
+{
+	json_object_set_new(ev, "seq", json_integer(++j->seq));
+	json_object_set_new(ev, "t", json_integer(time_wall_ms()));
+	return journal_write_json(j->fd, ev, JSON_SORT_KEYS, j->path, err);
 }
 
 void
@@ -280,6 +330,96 @@ journal_close(struct journal *j)
 	close(j->fd);
 	free(j->path);
 	free(j);
+}
+
+char *
+journal_commit_note_path(const char *journal_path)
+{
+	size_t n = strlen(journal_path);
+	const char *sfx = ".journal";
+
+	if (n > strlen(sfx) && strcmp(journal_path + n - strlen(sfx), sfx) == 0)
+		n -= strlen(sfx);
+	return xasprintf("%.*s.commit", (int)n, journal_path);
+}
+
+int
+journal_write_commit_note(const char *journal_path, json_t *ev, char **err)
+{
+	char *path = journal_commit_note_path(journal_path), *dir = xstrdup(path), *slash;
+	int fd, rc;
+
+	json_object_set_new(ev, "t", json_integer(time_wall_ms()));
+	json_object_del(ev, "user");	/* the file's owner says who */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*err = xasprintf("open(%s): %s", path, errno == EEXIST ?
+				 "it exists: the failover is already committed" : strerror(errno));
+		json_decref(ev);
+		free(path);
+		free(dir);
+		return -1;
+	}
+	(void)fchmod(fd, 0640);
+	rc = journal_write_json(fd, ev, JSON_SORT_KEYS, path, err);
+	close(fd);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		fsync_dir(dir);
+	}
+	free(dir);
+	free(path);
+	return rc;
+}
+
+/*
+ * The commit note beside a journal (a teammate's commit, journal.h), as a
+ * failover_commit event whose user is the note's owner. A note that is not
+ * a regular file of at most 4 KiB holding that one event is ignored.
+ */
+static void
+merge_commit_note(const char *journal_path, struct journal_read *out)
+{
+	char *path = journal_commit_note_path(journal_path), *buf, *err = NULL;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	struct passwd *pw;
+	json_t *ev;
+	size_t len;
+
+	if (fd < 0) {
+		free(path);
+		return;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 4096 ||
+	    (buf = read_fd_all(fd, path, &len, &err)) == NULL) {
+		free(err);
+		free(path);
+		close(fd);
+		return;
+	}
+	free(path);
+	close(fd);
+	ev = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	free(buf);
+	for (size_t i = 0; i < out->n; i++)	/* the journal's own commit comes first */
+		if (str_eq(json_string_value(json_object_get(out->events[i], "event")), "failover_commit"))
+			goto out;
+	if (!json_is_object(ev) ||
+	    !str_eq(json_string_value(json_object_get(ev, "event")), "failover_commit") ||
+	    !json_is_integer(json_object_get(ev, "t")))
+		goto out;
+	pw = getpwuid(st.st_uid);
+	if (pw != NULL)
+		json_object_set_new(ev, "user", json_string(pw->pw_name));
+	else
+		json_object_set_new(ev, "user", json_sprintf("uid %ld", (long)st.st_uid));
+	json_object_set_new(ev, "note", json_true());
+	out->events = xrealloc(out->events, (out->n + 1) * sizeof *out->events);
+	out->events[out->n++] = ev;
+	return;
+out:
+	json_decref(ev);
 }
 
 int
@@ -295,6 +435,7 @@ journal_read(const char *path, struct journal_read *out, char **err)
 	}
 	parse_lines(buf, len, out);
 	free(buf);
+	merge_commit_note(path, out);
 	return 0;
 }
 

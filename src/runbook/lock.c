@@ -9,7 +9,7 @@
  * that machine (host name and boot id) and the process (pid and start
  * time), and lock_holder_liveness checks them when they are ours.
  */
-#include "drconsole/lock.h"
+#include "drconsole/runbook/lock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/template.h"
-#include "drconsole/util.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/runbook/template.h"
+#include "drconsole/util/util.h"
 
 #define LOCK_NAME_MAX	180	/* encoded names longer than this are cut and hashed */
 

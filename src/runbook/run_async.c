@@ -8,7 +8,7 @@
  * that something changed; a full pipe already says so, so a failed write
  * is fine.
  */
-#include "drconsole/run_async.h"
+#include "drconsole/runbook/run_async.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 struct run_async {
 	pthread_mutex_t mu;
@@ -28,6 +28,7 @@ struct run_async {
 	struct run_params params;
 	char *runbook_path;		/* owned copies of the params' strings */
 	char *resume_journal;
+	char *rollback_of;
 	int pipe[2];
 	int cancel;			/* run_params.cancel: atomic */
 	unsigned next_qid;
@@ -148,6 +149,11 @@ cb_progress(void *ud, const struct run_progress *pg)
 		if (pg->eng->run_started_ms > 0)
 			st->run_started_ms = pg->eng->run_started_ms;
 	}
+	if (!str_eq(st->waiting, pg->waiting)) {
+		free(st->waiting);
+		st->waiting = xstrdup_opt(pg->waiting);
+	}
+	st->waiting_until_ms = pg->waiting_until_ms;
 	changed(ra);
 	pthread_mutex_unlock(&ra->mu);
 }
@@ -312,6 +318,8 @@ run_async_start(struct run_async *ra, const struct run_params *p, char **err)
 	ra->resume_journal = p->resume_journal != NULL ? xstrdup(p->resume_journal) : NULL;
 	ra->params.runbook_path = ra->runbook_path;
 	ra->params.resume_journal = ra->resume_journal;
+	ra->rollback_of = p->rollback_of != NULL ? xstrdup(p->rollback_of) : NULL;
+	ra->params.rollback_of = ra->rollback_of;
 	ra->params.ui = &ra->ui;
 	ra->params.cancel = &ra->cancel;
 	ra->params.yes = false;		/* the console never answers for the operator */
@@ -432,9 +440,11 @@ run_async_free(struct run_async *ra)
 	clear_question(&ra->st.q);
 	free(ra->st.run_id);
 	free(ra->st.runbook_name);
+	free(ra->st.waiting);
 	free(ra->ans_typed);
 	free(ra->runbook_path);
 	free(ra->resume_journal);
+	free(ra->rollback_of);
 	for (int i = 0; i < 2; i++)
 		if (ra->pipe[i] >= 0)
 			close(ra->pipe[i]);

@@ -2,34 +2,23 @@
  * run_vars.c: the pure parts of the run driver: template variables from
  * both site models, the config and the runbook; step targets; `when`
  * conditions; check matching; probe conditions over a status snapshot;
- * run ids; and runbook lint. Nothing here touches the network.
+ * step timeouts; and run ids. Nothing here touches the network.
  */
-#include "drconsole/run.h"
+#include "drconsole/runbook/run_vars.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/template.h"
-#include "drconsole/util.h"
-
-const char *
-run_mode_name(enum run_mode m)
-{
-	switch (m) {
-	case RUN_LIVE:
-		return "live";
-	case RUN_DRILL:
-		return "drill";
-	case RUN_DRY:
-		return "dry-run";
-	case RUN_READ_ONLY:
-		return "read-only";
-	}
-	return "live";
-}
+#include "drconsole/runbook/backup_pick.h"
+#include "drconsole/runbook/recovery_pick.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/runbook/rpo_cut.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/runbook/template.h"
+#include "drconsole/util/util.h"
 
 long long
 run_step_timeout_ms(const struct config *cfg, const struct rb_step *st)
@@ -49,6 +38,14 @@ static const char *const var_names[] = {
 	"secondary.env", "secondary.deploy_env", "secondary.site_host", "secondary.control",
 	"secondary.pg_version", "secondary.db_host", "secondary.standby_host",
 	"secondary.postgres_bucket", "secondary.env_dir",
+	/* a restore's backup (backup_pick.h) */
+	"backup.key", "backup.bucket", "backup.version_id", "backup.type", "backup.time",
+	"backup.age", "backup.size", "backup.url",
+	/* a fail-back run as the rollback of an uncommitted failover (run.h) */
+	"rollback", "rollback_of",
+	/* an AWS-hosted restore's recovery points (recovery_pick.h) */
+	"recovery.plan", "recovery.targets", "recovery.sizes", "recovery.vault", "recovery.region",
+	"recovery.account", "recovery.time", "recovery.age", "recovery.count", "recovery.skipped",
 	NULL,
 };
 
@@ -152,6 +149,10 @@ run_vars_lookup(void *ud, const char *name)
 		return v->run_id != NULL ? v->run_id : "RUN_ID";
 	if (strcmp(name, "mode") == 0)
 		return v->mode != NULL ? v->mode : "live";
+	if (strcmp(name, "rollback") == 0)
+		return v->rollback_of != NULL ? "true" : "false";
+	if (strcmp(name, "rollback_of") == 0)
+		return v->rollback_of != NULL ? v->rollback_of : "";
 	if (strcmp(name, "pg_version") == 0)
 		return v->sites[SITE_SECONDARY] != NULL && v->sites[SITE_SECONDARY]->pg_version != NULL ?
 		       v->sites[SITE_SECONDARY]->pg_version :
@@ -162,6 +163,10 @@ run_vars_lookup(void *ud, const char *name)
 		return site_var(v->sites[SITE_PRIMARY], name + 8);
 	if (str_starts_with(name, "secondary."))
 		return site_var(v->sites[SITE_SECONDARY], name + 10);
+	if (str_starts_with(name, "backup."))
+		return backup_choice_var(v->backup, name + 7);
+	if (str_starts_with(name, "recovery."))
+		return recovery_choice_var(v->recovery, name + 9);
 	return NULL;
 }
 
@@ -249,13 +254,6 @@ run_resolve_targets(const struct config *cfg, const struct site *site,
 	return n;
 }
 
-static bool
-truthy(const char *s)
-{
-	return s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
-			     strcmp(s, "1") == 0 || strcmp(s, "True") == 0);
-}
-
 int
 run_eval_when(const char *cond, bool (*reachable)(void *ud, enum site_role site),
 	      void *ud, struct run_vars *vars, char **err)
@@ -273,10 +271,12 @@ run_eval_when(const char *cond, bool (*reachable)(void *ud, enum site_role site)
 
 		r = reachable != NULL && reachable(ud, s);
 	} else if (vars != NULL && vars->rb != NULL && runbook_var(vars->rb, c) != NULL) {
-		r = truthy(run_vars_lookup(vars, c));
+		r = str_truthy(run_vars_lookup(vars, c));
+	} else if (strcmp(c, "rollback") == 0) {
+		r = vars != NULL && vars->rollback_of != NULL;
 	} else {
 		*err = xasprintf("unknown condition '%s' (primary.reachable, secondary.reachable, "
-				 "not COND, or a runbook variable)", c);
+				 "rollback, not COND, or a runbook variable)", c);
 		r = -1;
 	}
 	free(c);
@@ -295,13 +295,44 @@ run_output_matches(int exit_status, const char *output, int expect_exit,
 }
 
 static const char *const probe_names[] = {
-	"pg_standby", "pg_standby_caught_up", "pg_primary_slots", "hosts_up", "backup_fresh", NULL,
+	"pg_standby", "pg_standby_caught_up", "pg_primary_slots", "hosts_up", "backup_fresh",
+	"recovery_fresh", NULL,
 };
 
 const char *const *
 run_probe_names(void)
 {
 	return probe_names;
+}
+
+/*
+ * Caught up means nothing left to receive either: the upstream (a primary
+ * observed on the other site, through its replication slots) must not be
+ * ahead of what the standby replayed. A primary that still takes writes (a
+ * fence that failed) keeps moving ahead. Not observed: not judged here.
+ */
+static bool
+upstream_ahead(const struct status_snapshot *snap, const struct observation *standby,
+	       struct strbuf *sb)
+{
+	uint64_t replay, cur;
+
+	if (!rpo_lsn_parse(obs_field(standby, "replay_lsn"), &replay))
+		return false;
+	for (size_t i = 0; i < snap->n; i++) {
+		const struct observation *o = snap->items[i];
+
+		if (o->site == standby->site || !str_eq(o->probe, "pg") ||
+		    !rpo_lsn_parse(obs_field(o, "current_lsn"), &cur) || cur <= replay)
+			continue;
+		strbuf_printf(sb, "%sFAIL %s: upstream %s is at WAL %s, %s replayed %s: %llu bytes "
+			      "not received yet (writes still arriving: is the primary fenced?)",
+			      sb->len > 0 ? "; " : "", standby->subject, o->subject,
+			      obs_field(o, "current_lsn"), standby->subject,
+			      obs_field(standby, "replay_lsn"), (unsigned long long)(cur - replay));
+		return true;
+	}
+	return false;
 }
 
 int
@@ -319,6 +350,9 @@ run_probe_condition(const struct status_snapshot *snap, const struct rb_step *st
 		*msg = xasprintf("unknown probe condition '%s'", p != NULL ? p : "");
 		return -1;
 	}
+	if (str_eq(p, "recovery_fresh"))	/* the caller gives the objective when max_lag is unset */
+		return recovery_fresh_condition(snap, site, st->check_max_lag_ms >= 0 ?
+						st->check_max_lag_ms : LLONG_MAX / 1000, msg);
 	for (size_t i = 0; snap != NULL && i < snap->n; i++) {
 		const struct observation *o = snap->items[i];
 		bool ok;
@@ -326,30 +360,32 @@ run_probe_condition(const struct status_snapshot *snap, const struct rb_step *st
 		if (o->site != site)
 			continue;
 		if (str_eq(p, "pg_standby") || str_eq(p, "pg_standby_caught_up")) {
-			if (!str_eq(o->probe, "pg") || !str_eq(obs_field(o, "role"), "standby"))
+			if (!str_eq(o->probe, PROBE_NAME_PG) || !obs_field_is(o, OBS_F_PG_ROLE, OBS_PG_ROLE_STANDBY))
 				continue;
-			ok = str_eq(obs_field(o, "receiver_status"), "streaming");
+			ok = obs_field_is(o, OBS_F_PG_RECEIVER, OBS_PG_RECEIVER_STREAMING);
 			if (ok && str_eq(p, "pg_standby")) {
 				if (st->check_max_lag_ms >= 0)
 					ok = o->has_value && o->value * 1000.0 <= (double)st->check_max_lag_ms;
 				else
 					ok = o->status == OBS_OK;
 			} else if (ok) {
-				const char *gap = obs_field(o, "lsn_gap_bytes");
+				const char *gap = obs_field(o, OBS_F_PG_LSN_GAP);
 
 				ok = gap != NULL && strtod(gap, NULL) == 0.0;
+				if (ok && upstream_ahead(snap, o, &sb))
+					ok = false;
 			}
 		} else if (str_eq(p, "pg_primary_slots")) {
-			if (!str_eq(o->probe, "pg") || strstr(o->key, "/slot/") == NULL)
+			if (!str_eq(o->probe, PROBE_NAME_PG) || strstr(o->key, "/slot/") == NULL)
 				continue;
 			ok = o->status == OBS_OK;
 		} else if (str_eq(p, "hosts_up")) {
-			if (!str_eq(o->probe, "host"))
+			if (!str_eq(o->probe, PROBE_NAME_HOST))
 				continue;
 			ok = o->status == OBS_OK;
 		} else {	/* backup_fresh */
-			if (!str_eq(obs_field(o, "rpo_kind"), "backup") ||
-			    (st->check_store != NULL && !str_eq(obs_field(o, "rpo_store"), st->check_store)))
+			if (!obs_field_is(o, OBS_F_RPO_KIND, OBS_RPO_KIND_BACKUP) ||
+			    (st->check_store != NULL && !obs_field_is(o, OBS_F_RPO_STORE, st->check_store)))
 				continue;
 			ok = o->status == OBS_OK;
 		}
@@ -391,140 +427,4 @@ run_make_id(long long wall_ms, const char *runbook_path)
 	id = xasprintf("%s-%s", ts, name);
 	free(name);
 	return id;
-}
-
-/* ---- lint ---- */
-
-struct lint_ctx {
-	const struct runbook *rb;
-	struct diag_list *dl;
-	struct rb_pos pos;
-	bool exact;		/* a one-line plain scalar: offsets map to columns */
-};
-
-static bool
-known_name(const struct runbook *rb, const char *name)
-{
-	if (runbook_var(rb, name) != NULL)
-		return true;
-	for (size_t i = 0; var_names[i] != NULL; i++)
-		if (strcmp(var_names[i], name) == 0)
-			return true;
-	return false;
-}
-
-static void
-lint_name(void *ud, const char *name, size_t offset)
-{
-	struct lint_ctx *c = ud;
-
-	if (!known_name(c->rb, name))
-		diag_error(c->dl, c->rb->path, c->pos.line,
-			   c->exact ? c->pos.col + (unsigned)offset : c->pos.col,
-			   "unknown variable '%s' (known: runbook vars, run_id, pg_version, "
-			   "standby.host, primary.*/secondary.* env, deploy_env, site_host, control, "
-			   "db_host, standby_host, postgres_bucket)", name);
-}
-
-/* Every "| raw" is reported: a note on a runbook variable, an error on anything else. */
-static void
-lint_ref(void *ud, const char *name, bool raw, size_t offset)
-{
-	struct lint_ctx *c = ud;
-	unsigned col = c->exact ? c->pos.col + (unsigned)offset : c->pos.col;
-
-	lint_name(ud, name, offset);
-	if (!raw)
-		return;
-	if (runbook_var(c->rb, name) != NULL)
-		diag_add(c->dl, DIAG_NOTE, c->rb->path, c->pos.line, col,
-			 "'%s | raw' inserts runbook variable %s as command text (the values "
-			 "substituted inside it stay quoted)", name, name);
-	else if (known_name(c->rb, name))
-		diag_error(c->dl, c->rb->path, c->pos.line, col,
-			   "'%s | raw': raw applies to runbook variables only; %s is a site "
-			   "value and is always quoted", name, name);
-}
-
-static void
-lint_template(struct lint_ctx *c, const char *tmpl, struct rb_pos pos)
-{
-	struct template_error err;
-
-	if (tmpl == NULL)
-		return;
-	c->pos = pos;
-	c->exact = strchr(tmpl, '\n') == NULL;
-	if (!template_refs(tmpl, lint_ref, c, &err))
-		diag_error(c->dl, c->rb->path, pos.line,
-			   c->exact ? pos.col + (unsigned)err.offset : pos.col, "%s", err.message);
-}
-
-void
-run_lint_runbook(const struct runbook *rb, const struct config *cfg,
-		 struct site *const sites[2], struct diag_list *dl)
-{
-	struct lint_ctx c = { rb, dl, { 0, 0 }, false };
-
-	for (size_t i = 0; i < rb->n_vars; i++)
-		lint_template(&c, rb->vars[i].value, rb->vars[i].pos);
-	for (size_t i = 0; i < rb->n_steps; i++) {
-		const struct rb_step *st = &rb->steps[i];
-		const struct site *s = sites[st->on_site];
-
-		lint_template(&c, st->title, st->pos_title);
-		lint_template(&c, st->run, st->pos_run);
-		lint_template(&c, st->check_command, st->pos_check_command);
-		lint_template(&c, st->manual, st->pos_manual);
-		lint_template(&c, st->verify_command, st->pos_verify_command);
-		if (st->verify_sql != NULL && strstr(st->verify_sql, "{{") != NULL) {
-			/* sent as written: a template there would reach PostgreSQL verbatim */
-			size_t off = (size_t)(strstr(st->verify_sql, "{{") - st->verify_sql);
-			bool exact = strchr(st->verify_sql, '\n') == NULL;
-
-			diag_error(dl, rb->path, st->pos_verify_sql.line,
-				   exact ? st->pos_verify_sql.col + (unsigned)off : st->pos_verify_sql.col,
-				   "step %s: verify.sql is sent to PostgreSQL as written: \"{{\" is not "
-				   "expanded there (templates belong in commands)", st->id);
-		}
-		if (st->kind == RB_RUN || st->check_command != NULL || st->verify_command != NULL ||
-		    st->verify_sql != NULL) {
-			struct run_target *t = NULL;
-			char *err = NULL;
-			size_t n = run_resolve_targets(cfg, s, st->on_target, &t, &err);
-
-			if (n == 0 && s != NULL) {
-				struct rb_pos p = st->pos_on.line != 0 ? st->pos_on : st->pos;
-
-				/* an existing but empty group may be filled by an earlier manual step */
-				if (st->on_target != NULL && s->inv != NULL &&
-				    inventory_group(s->inv, st->on_target) != NULL)
-					diag_warning(dl, rb->path, p.line, p.col, "step %s: %s (now)",
-						     st->id, err);
-				else
-					diag_error(dl, rb->path, p.line, p.col, "step %s: %s", st->id, err);
-			}
-			free(err);
-			run_targets_free(t, n);
-		}
-		if (st->check_probe != NULL) {
-			bool known = false;
-
-			for (size_t k = 0; probe_names[k] != NULL; k++)
-				known |= strcmp(probe_names[k], st->check_probe) == 0;
-			if (!known)
-				diag_error(dl, rb->path, st->pos.line, st->pos.col,
-					   "step %s: unknown probe condition '%s'", st->id, st->check_probe);
-		}
-		if (st->when != NULL) {
-			char *err = NULL;
-			struct run_vars v = { cfg, sites, rb, NULL, NULL, 0, { NULL }, 0 };
-
-			if (run_eval_when(st->when, NULL, NULL, &v, &err) < 0)
-				diag_error(dl, rb->path, st->pos_when.line, st->pos_when.col, "step %s: %s",
-					   st->id, err);
-			free(err);
-			run_vars_free(&v);
-		}
-	}
 }

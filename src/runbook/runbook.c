@@ -2,24 +2,10 @@
  * runbook.c: the runbook data model. Loading from YAML lives in
  * runbook_load.c; this file holds what needs no parser.
  */
-#include "drconsole/runbook.h"
+#include "drconsole/runbook/runbook.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-const char *
-rb_kind_name(enum rb_kind k)
-{
-	switch (k) {
-	case RB_RUN:
-		return "run";
-	case RB_CHECK:
-		return "check";
-	case RB_MANUAL:
-		return "manual";
-	}
-	return "run";
-}
 
 const char *
 rb_model_name(enum rb_model m)
@@ -31,6 +17,8 @@ rb_model_name(enum rb_model m)
 		return "restore";
 	case RB_MODEL_FAILBACK:
 		return "failback";
+	case RB_MODEL_VERIFY:
+		return "verify";
 	}
 	return "replicated";
 }
@@ -66,6 +54,7 @@ runbook_free(struct runbook *rb)
 		free(s->on_target);
 		free(s->become);
 		free(s->run);
+		free(s->stdin_tmpl);
 		free(s->check_probe);
 		free(s->check_command);
 		free(s->expect_output);
@@ -75,6 +64,9 @@ runbook_free(struct runbook *rb)
 		free(s->verify_sql);
 		free(s->check_store);
 		free(s->verify_expect_output);
+		free(s->undone_by);
+		if (s->kind_data_free != NULL)
+			s->kind_data_free(s->kind_data);
 	}
 	for (size_t i = 0; i < rb->n_vars; i++) {
 		free(rb->vars[i].name);

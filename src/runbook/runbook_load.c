@@ -3,20 +3,19 @@
  * tree (yaml_doc.h) and walked against the known keys, so an unknown key, a
  * wrong type, a bad duration or a duplicate step id is an error at its
  * line:col. A runbook with any error is returned (for lint) but must not run.
+ * A step's keys are the table runbook_step_keys below, read by step_keys.c;
+ * the key of each step kind reads its value (step_kind.h).
  */
-#include "drconsole/runbook.h"
+#include "drconsole/runbook/runbook.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/duration.h"
-#include "drconsole/util.h"
-#include "drconsole/yaml_doc.h"
+#include "drconsole/runbook/step_kind.h"
+#include "drconsole/util/util.h"
+#include "drconsole/config/yaml_doc.h"
 
-struct loader {
-	const char *file;
-	struct diag_list *dl;
-};
 
 static struct rb_pos
 pos_of(const struct ynode *n)
@@ -28,7 +27,7 @@ pos_of(const struct ynode *n)
 
 /* A scalar string value, copied; errors on anything else. */
 static char *
-get_str(struct loader *ld, const struct ynode *n, const char *what)
+get_str(struct step_loader *ld, const struct ynode *n, const char *what)
 {
 	const char *s = ynode_str(n);
 
@@ -37,46 +36,6 @@ get_str(struct loader *ld, const struct ynode *n, const char *what)
 		return NULL;
 	}
 	return xstrdup(s);
-}
-
-static bool
-get_bool(struct loader *ld, const struct ynode *n, const char *what)
-{
-	bool b = false;
-
-	if (!ynode_bool(n, &b))
-		ynode_expect(ld->dl, ld->file, n, what, "true or false");
-	return b;
-}
-
-static long long
-get_duration(struct loader *ld, const struct ynode *n, const char *what)
-{
-	const char *s = ynode_str(n), *why = NULL;
-	long long ms = -1;
-
-	if (s == NULL) {
-		ynode_expect(ld->dl, ld->file, n, what, "a duration (90s, 15m, 1h30m)");
-		return -1;
-	}
-	if (!duration_parse(s, &ms, &why)) {
-		diag_error(ld->dl, ld->file, n->line, n->col, "%s: bad duration '%s': %s", what, s,
-			   why != NULL ? why : "invalid");
-		return -1;
-	}
-	return ms;
-}
-
-static int
-get_int(struct loader *ld, const struct ynode *n, const char *what)
-{
-	long long v = 0;
-
-	if (!ynode_int(n, &v) || v < 0 || v > 255) {
-		ynode_expect(ld->dl, ld->file, n, what, "an exit status (0..255)");
-		return 0;
-	}
-	return (int)v;
 }
 
 static bool
@@ -93,7 +52,7 @@ parse_site(const char *s, enum site_role *out)
 
 /* on: SITE:TARGET, or SITE alone (its control host). */
 static void
-parse_on(struct loader *ld, struct rb_step *st, const struct ynode *n)
+parse_on(struct step_loader *ld, struct rb_step *st, const struct ynode *n)
 {
 	const char *s = ynode_str(n), *colon;
 	char *site;
@@ -115,81 +74,122 @@ parse_on(struct loader *ld, struct rb_step *st, const struct ynode *n)
 	free(site);
 }
 
+/* verify.sql: where its text starts (after a quote) is where lint points into it. */
 static void
-parse_check(struct loader *ld, struct rb_step *st, const struct ynode *n)
+parse_verify_sql(struct step_loader *ld, struct rb_step *st, const struct ynode *v)
 {
-	if (n->type != YN_MAP) {
-		ynode_expect(ld->dl, ld->file, n, "check", "a mapping (probe: or command:)");
-		return;
-	}
-	for (size_t i = 0; i < n->n; i++) {
-		const char *k = n->pairs[i].key->value;
-		const struct ynode *v = n->pairs[i].value;
-
-		if (strcmp(k, "probe") == 0) {
-			st->check_probe = get_str(ld, v, "check.probe");
-		} else if (strcmp(k, "max_lag") == 0) {
-			st->check_max_lag_ms = get_duration(ld, v, "check.max_lag");
-		} else if (strcmp(k, "site") == 0) {
-			if (!parse_site(ynode_str(v), &st->check_site))
-				ynode_expect(ld->dl, ld->file, v, "check.site", "primary or secondary");
-		} else if (strcmp(k, "store") == 0) {
-			st->check_store = get_str(ld, v, "check.store");
-		} else if (strcmp(k, "command") == 0) {
-			st->check_command = get_str(ld, v, "check.command");
-			st->pos_check_command = pos_of(v);
-		} else if (strcmp(k, "expect_exit") == 0) {
-			st->expect_exit = get_int(ld, v, "check.expect_exit");
-		} else if (strcmp(k, "expect_output") == 0) {
-			st->expect_output = get_str(ld, v, "check.expect_output");
-		} else {
-			diag_error(ld->dl, ld->file, n->pairs[i].key->line, n->pairs[i].key->col,
-				   "check: unknown key '%s' (probe, max_lag, site, store, command, "
-				   "expect_exit, expect_output)", k);
-		}
-	}
-	if ((st->check_probe == NULL) == (st->check_command == NULL))
-		diag_error(ld->dl, ld->file, n->line, n->col,
-			   "check: give exactly one of probe: and command:");
+	free(st->verify_sql);
+	st->verify_sql = get_str(ld, v, "verify.sql");
+	st->pos_verify_sql = pos_of(v);
+	if (v->style == YS_SINGLE || v->style == YS_DOUBLE)
+		st->pos_verify_sql.col++;	/* the text starts after the quote */
 }
 
+#define F(field) offsetof(struct rb_step, field)
+
+static const struct step_key verify_keys[] = {
+	{ .name = "sql", .type = SKEY_CUSTOM, .parse = parse_verify_sql },
+	{ .name = "command", .type = SKEY_TEMPLATE, .offset = F(verify_command),
+	  .pos = F(pos_verify_command) },
+	{ .name = "expect_exit", .type = SKEY_EXIT, .offset = F(verify_expect_exit) },
+	{ .name = "expect_output", .type = SKEY_STRING, .offset = F(verify_expect_output) },
+	{ .name = NULL },
+};
+
+/* verify: a command, or {sql, command, expect_exit, expect_output}. */
 static void
-parse_verify(struct loader *ld, struct rb_step *st, const struct ynode *n)
+parse_verify(struct step_loader *ld, struct rb_step *st, const struct ynode *n)
 {
 	if (n->type == YN_SCALAR) {
-		st->verify_command = get_str(ld, n, "verify");
-		st->pos_verify_command = pos_of(n);
+		step_key_read(ld, st, step_key_find(verify_keys, "command"), n, "verify");
 		return;
 	}
 	if (n->type != YN_MAP) {
 		ynode_expect(ld->dl, ld->file, n, "verify", "a command or a mapping");
 		return;
 	}
-	for (size_t i = 0; i < n->n; i++) {
-		const char *k = n->pairs[i].key->value;
-		const struct ynode *v = n->pairs[i].value;
+	step_keys_parse(ld, st, n, verify_keys, "verify", true);
+}
 
-		if (strcmp(k, "sql") == 0) {
-			st->verify_sql = get_str(ld, v, "verify.sql");
-			st->pos_verify_sql = pos_of(v);
-			if (v->style == YS_SINGLE || v->style == YS_DOUBLE)
-				st->pos_verify_sql.col++;	/* the text starts after the quote */
-		} else if (strcmp(k, "command") == 0) {
-			st->verify_command = get_str(ld, v, "verify.command");
-			st->pos_verify_command = pos_of(v);
-		} else if (strcmp(k, "expect_exit") == 0) {
-			st->verify_expect_exit = get_int(ld, v, "verify.expect_exit");
-		} else if (strcmp(k, "expect_output") == 0) {
-			st->verify_expect_output = get_str(ld, v, "verify.expect_output");
-		} else {
-			diag_error(ld->dl, ld->file, n->pairs[i].key->line, n->pairs[i].key->col,
-				   "verify: unknown key '%s' (sql, command, expect_exit, expect_output)", k);
-		}
+/* timeout: none or zero is the config's ssh.command_timeout (run_step_timeout_ms). */
+static void
+parse_timeout(struct step_loader *ld, struct rb_step *st, const struct ynode *v)
+{
+	static const struct step_key k = { .name = "timeout", .type = SKEY_DURATION,
+					   .offset = F(timeout_ms) };
+
+	step_key_read(ld, st, &k, v, "timeout");
+	if (st->timeout_ms <= 0)
+		st->timeout_ms = 0;
+}
+
+/* enum rb_on_failure */
+static const char *const on_failures[] = { "ask", "stop", "continue", NULL };
+
+#define KIND_ROW_(e, kname) { .name = #kname, .type = SKEY_KIND, .offset = e },
+
+const struct step_key runbook_step_keys[] = {
+	{ .name = "id", .type = SKEY_STRING, .offset = F(id) },
+	{ .name = "title", .type = SKEY_TEMPLATE, .offset = F(title), .pos = F(pos_title) },
+	{ .name = "on", .type = SKEY_CUSTOM, .parse = parse_on },
+	{ .name = "parallel", .type = SKEY_BOOL, .offset = F(parallel) },
+	{ .name = "become", .type = SKEY_STRING, .offset = F(become) },
+	RB_KINDS(KIND_ROW_)
+	{ .name = "stdin", .type = SKEY_TEMPLATE, .offset = F(stdin_tmpl), .pos = F(pos_stdin) },
+	{ .name = "when", .type = SKEY_TEMPLATE, .offset = F(when), .pos = F(pos_when) },
+	{ .name = "verify", .type = SKEY_CUSTOM, .parse = parse_verify },
+	{ .name = "timeout", .type = SKEY_CUSTOM, .parse = parse_timeout },
+	{ .name = "estimate", .type = SKEY_DURATION, .offset = F(estimate_ms) },
+	{ .name = "on_failure", .type = SKEY_ENUM, .offset = F(on_failure), .choices = on_failures },
+	{ .name = "destructive", .type = SKEY_BOOL, .offset = F(destructive) },
+	{ .name = "ends_replication", .type = SKEY_BOOL, .offset = F(ends_replication) },
+	{ .name = "restores_service", .type = SKEY_BOOL, .offset = F(restores_service) },
+	{ .name = "fences", .type = SKEY_BOOL, .offset = F(fences) },
+	{ .name = "undone_by", .type = SKEY_TEMPLATE, .offset = F(undone_by), .pos = F(pos_undone_by) },
+	{ .name = "preflight", .type = SKEY_BOOL, .offset = F(preflight) },
+	{ .name = NULL },
+};
+
+/* undone_by names a step that comes after the one it undoes. */
+static void
+check_undone_by(struct diag_list *dl, const char *path, const struct runbook *rb)
+{
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		const struct rb_step *st = &rb->steps[i];
+		size_t k = 0;
+
+		if (st->undone_by == NULL)
+			continue;
+		while (k < rb->n_steps && !str_eq(rb->steps[k].id, st->undone_by))
+			k++;
+		if (k == rb->n_steps)
+			diag_error(dl, path, st->pos_undone_by.line, st->pos_undone_by.col,
+				   "step %s: undone_by: no step '%s' in this runbook", st->id,
+				   st->undone_by);
+		else if (k <= i)
+			diag_error(dl, path, st->pos_undone_by.line, st->pos_undone_by.col,
+				   "step %s: undone_by: step '%s' must come after it", st->id,
+				   st->undone_by);
 	}
 }
 
+/* "run:, check: and manual:" */
+static char *
+kind_keys_text(void)
+{
+	char *out = xstrdup(""), *next;
+
+	for (int k = 0; k < RB_N_KINDS; k++) {
+		next = xasprintf("%s%s%s:", out, k == 0 ? "" : k == RB_N_KINDS - 1 ? " and " : ", ",
+				 step_kinds[k]->name);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
 static void
-parse_step(struct loader *ld, struct rb_step *st, const struct ynode *n)
+parse_step(struct step_loader *ld, struct rb_step *st, const struct ynode *n)
 {
 	int kinds = 0;
 
@@ -206,65 +206,16 @@ parse_step(struct loader *ld, struct rb_step *st, const struct ynode *n)
 	}
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *key = n->pairs[i].key, *v = n->pairs[i].value;
-		const char *k = key->value;
+		const struct step_key *k = step_key_find(runbook_step_keys, key->value);
 
-		if (strcmp(k, "id") == 0) {
-			st->id = get_str(ld, v, "id");
-		} else if (strcmp(k, "title") == 0) {
-			st->title = get_str(ld, v, "title");
-			st->pos_title = pos_of(v);
-		} else if (strcmp(k, "on") == 0) {
-			parse_on(ld, st, v);
-		} else if (strcmp(k, "parallel") == 0) {
-			st->parallel = get_bool(ld, v, "parallel");
-		} else if (strcmp(k, "become") == 0) {
-			st->become = get_str(ld, v, "become");
-		} else if (strcmp(k, "run") == 0) {
-			st->kind = RB_RUN;
+		if (k == NULL) {
+			step_key_unknown(ld, key, runbook_step_keys, "step", false);
+		} else if (k->type == SKEY_KIND) {
+			st->kind = (enum rb_kind)k->offset;
 			kinds++;
-			st->run = get_str(ld, v, "run");
-			st->pos_run = pos_of(v);
-		} else if (strcmp(k, "check") == 0) {
-			st->kind = RB_CHECK;
-			kinds++;
-			parse_check(ld, st, v);
-		} else if (strcmp(k, "manual") == 0) {
-			st->kind = RB_MANUAL;
-			kinds++;
-			st->manual = get_str(ld, v, "manual");
-			st->pos_manual = pos_of(v);
-		} else if (strcmp(k, "when") == 0) {
-			st->when = get_str(ld, v, "when");
-			st->pos_when = pos_of(v);
-		} else if (strcmp(k, "verify") == 0) {
-			parse_verify(ld, st, v);
-		} else if (strcmp(k, "timeout") == 0) {
-			st->timeout_ms = get_duration(ld, v, "timeout");
-			if (st->timeout_ms <= 0)
-				st->timeout_ms = 0;
-		} else if (strcmp(k, "estimate") == 0) {
-			st->estimate_ms = get_duration(ld, v, "estimate");
-		} else if (strcmp(k, "on_failure") == 0) {
-			const char *s = ynode_str(v);
-
-			if (str_eq(s, "ask"))
-				st->on_failure = RB_FAIL_ASK;
-			else if (str_eq(s, "stop"))
-				st->on_failure = RB_FAIL_STOP;
-			else if (str_eq(s, "continue"))
-				st->on_failure = RB_FAIL_CONTINUE;
-			else
-				ynode_expect(ld->dl, ld->file, v, "on_failure", "ask, stop or continue");
-		} else if (strcmp(k, "destructive") == 0) {
-			st->destructive = get_bool(ld, v, "destructive");
-		} else if (strcmp(k, "ends_replication") == 0) {
-			st->ends_replication = get_bool(ld, v, "ends_replication");
-		} else if (strcmp(k, "restores_service") == 0) {
-			st->restores_service = get_bool(ld, v, "restores_service");
-		} else if (strcmp(k, "preflight") == 0) {
-			st->preflight = get_bool(ld, v, "preflight");
+			step_kinds[st->kind]->parse(ld, st, v);
 		} else {
-			diag_error(ld->dl, ld->file, key->line, key->col, "step: unknown key '%s'", k);
+			step_key_read(ld, st, k, v, k->name);
 		}
 	}
 	if (st->id == NULL) {
@@ -273,13 +224,17 @@ parse_step(struct loader *ld, struct rb_step *st, const struct ynode *n)
 	}
 	if (st->title == NULL)
 		st->title = xstrdup(st->id);
-	if (kinds != 1)
-		diag_error(ld->dl, ld->file, n->line, n->col,
-			   "step %s: give exactly one of run:, check: and manual:", st->id);
+	if (kinds != 1) {
+		char *which = kind_keys_text();
+
+		diag_error(ld->dl, ld->file, n->line, n->col, "step %s: give exactly one of %s",
+			   st->id, which);
+		free(which);
+	}
 }
 
 static void
-parse_vars(struct loader *ld, struct runbook *rb, const struct ynode *n)
+parse_vars(struct step_loader *ld, struct runbook *rb, const struct ynode *n)
 {
 	if (n->type != YN_MAP) {
 		ynode_expect(ld->dl, ld->file, n, "vars", "a mapping");
@@ -303,7 +258,7 @@ parse_vars(struct loader *ld, struct runbook *rb, const struct ynode *n)
 static struct runbook *
 load_doc(const char *path, struct ydoc *doc, struct diag_list *dl)
 {
-	struct loader ld = { path, dl };
+	struct step_loader ld = { path, dl };
 	const struct ynode *root, *steps = NULL;
 	struct runbook *rb;
 
@@ -334,8 +289,10 @@ load_doc(const char *path, struct ydoc *doc, struct diag_list *dl)
 				rb->model = RB_MODEL_RESTORE;
 			else if (str_eq(s, "failback"))
 				rb->model = RB_MODEL_FAILBACK;
+			else if (str_eq(s, "verify"))
+				rb->model = RB_MODEL_VERIFY;
 			else
-				ynode_expect(dl, path, v, "model", "replicated, restore or failback");
+				ynode_expect(dl, path, v, "model", "replicated, restore, failback or verify");
 		} else if (strcmp(k, "vars") == 0) {
 			parse_vars(&ld, rb, v);
 		} else if (strcmp(k, "steps") == 0) {
@@ -360,6 +317,7 @@ load_doc(const char *path, struct ydoc *doc, struct diag_list *dl)
 						   "duplicate step id '%s' (first at line %u)",
 						   rb->steps[i].id, rb->steps[k].pos.line);
 		}
+		check_undone_by(dl, path, rb);
 	}
 	ydoc_free(doc);
 	return rb;

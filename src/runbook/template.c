@@ -3,7 +3,7 @@
  * deliberately tiny: one dotted name and an optional "| raw" filter. A value
  * is quoted unless it consists only of characters no shell treats specially.
  */
-#include "drconsole/template.h"
+#include "drconsole/runbook/template.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 char *
 shell_quote(const char *s)

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 static int
 fail(struct ssh_conn *c, char **err, char *msg)

@@ -33,15 +33,15 @@
  *     cannot be reached again, or a process left, means the command may
  *     still be running there, and the caller must say so.
  */
-#include "drconsole/ssh.h"
+#include "drconsole/ssh/ssh.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/log.h"
-#include "drconsole/util.h"
+#include "drconsole/util/log.h"
+#include "drconsole/util/util.h"
 #include "ssh_priv.h"
 
 #define PID_MARK "\036drconsole-pid="

@@ -12,8 +12,10 @@
  * is CHANGED. Before any of that, every file is read for "@revoked" lines
  * (known_hosts.c; libssh2 skips marked lines) under the same names: a
  * revoked key is refused whatever else the files say, as OpenSSH does.
+ * Those lines, and the plain ones the algorithm preferences read, come from
+ * ssh_known_cache.c: each file read once, and again when it changes.
  */
-#include "drconsole/ssh.h"
+#include "drconsole/ssh/ssh.h"
 
 #include <libssh2.h>
 #include <signal.h>
@@ -22,8 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/known_hosts.h"
-#include "drconsole/util.h"
+#include "drconsole/config/known_hosts.h"
+#include "drconsole/util/util.h"
 #include "ssh_priv.h"
 
 const char *
@@ -133,7 +135,7 @@ hostkey_revoked(const char *const *files, size_t n_files, const char *address, i
 	}
 	for (size_t i = 0; i < n_files && !revoked; i++) {
 		size_t len = 0;
-		char *text = files[i] != NULL ? file_read_all(files[i], &len) : NULL;
+		char *text = files[i] != NULL ? ssh_kh_lines(files[i], SSH_KH_REVOKED, &len) : NULL;
 
 		if (text != NULL)
 			revoked = known_hosts_revoked(text, len, names, 2, key, key_len);
@@ -243,7 +245,7 @@ ssh_hostkey_prefs(const char *const *files, size_t n_files, const char *address,
 		buf[0] = '\0';
 	snprintf(bracketed, sizeof bracketed, "[%s]:%d", address, port);
 	for (size_t f = 0; f < n_files; f++) {
-		char *text = files[f] != NULL ? file_read_all(files[f], NULL) : NULL;
+		char *text = files[f] != NULL ? ssh_kh_lines(files[f], SSH_KH_PLAIN, NULL) : NULL;
 		char *line, *save = NULL;
 
 		if (text == NULL)

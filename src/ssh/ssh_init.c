@@ -6,7 +6,7 @@
 
 #include <pthread.h>
 
-#include "drconsole/log.h"
+#include "drconsole/util/log.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_rc;

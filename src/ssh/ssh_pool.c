@@ -15,7 +15,7 @@
  * resolver bounds with its own timeout, not ours.
  */
 #define _GNU_SOURCE
-#include "drconsole/ssh.h"
+#include "drconsole/ssh/ssh.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,9 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drconsole/log.h"
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/log.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 #include "ssh_priv.h"
 
 struct ssh_pool {
@@ -51,12 +51,6 @@ struct ssh_pool {
 	size_t cap_conns;
 };
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
-}
-
 struct ssh_pool *
 ssh_pool_create(const struct ssh_options *opt)
 {
@@ -70,7 +64,7 @@ ssh_pool_create(const struct ssh_options *opt)
 	pthread_cond_init(&p->cv, &attr);
 	pthread_condattr_destroy(&attr);
 	p->user = xstrdup(opt->user != NULL && *opt->user != '\0' ? opt->user : "ansible");
-	p->identity_file = dup_or_null(opt->identity_file);
+	p->identity_file = xstrdup_opt(opt->identity_file);
 	if (p->identity_file != NULL) {
 		char *pub = xasprintf("%s.pub", p->identity_file);
 
@@ -80,8 +74,8 @@ ssh_pool_create(const struct ssh_options *opt)
 			free(pub);
 	}
 	p->agent = opt->agent;
-	p->known_hosts[0] = dup_or_null(opt->env_known_hosts);
-	p->known_hosts[1] = dup_or_null(opt->user_known_hosts);
+	p->known_hosts[0] = xstrdup_opt(opt->env_known_hosts);
+	p->known_hosts[1] = xstrdup_opt(opt->user_known_hosts);
 	p->connect_timeout_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 5000;
 	p->keepalive_ms = opt->keepalive_ms > 0 ? opt->keepalive_ms : 0;
 	return p;

@@ -9,7 +9,7 @@
 #include <libssh2.h>
 #include <stdbool.h>
 
-#include "drconsole/ssh.h"
+#include "drconsole/ssh/ssh.h"
 
 struct ssh_conn {
 	char *key;			/* user@address:port */
@@ -49,6 +49,19 @@ void ssh_conn_close(struct ssh_conn *c);
 
 /* Connect, handshake, verify, authenticate c (not connected): all before the deadline. */
 int ssh_conn_open(struct ssh_conn *c, long long deadline_ms, struct ssh_status *st);
+
+/* ssh_known_cache.c: which lines of a known_hosts file. */
+enum ssh_kh_part {
+	SSH_KH_REVOKED,		/* @revoked lines */
+	SSH_KH_PLAIN,		/* lines a plain or bracketed name may match (no comments,
+				   markers or single hashed names) */
+};
+/*
+ * Those lines of path as the file is now (read again when it changed), a
+ * copy the caller frees; NULL when it cannot be read. *len (may be NULL)
+ * gets the length.
+ */
+char *ssh_kh_lines(const char *path, enum ssh_kh_part part, size_t *len);
 
 enum ssh_hostkey_match ssh_hostkey_check_session(LIBSSH2_SESSION *session,
 						 const char *const *files, size_t n_files,

@@ -9,7 +9,7 @@
  * socket is shut down first (nothing more goes out), then the SFTP handle
  * and the session are freed and the lease is marked broken.
  */
-#include "drconsole/ssh.h"
+#include "drconsole/ssh/ssh.h"
 
 #include <libssh2_sftp.h>
 #include <stdio.h>
@@ -17,8 +17,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 #include "ssh_priv.h"
 
 void

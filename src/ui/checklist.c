@@ -1,7 +1,8 @@
 /*
  * checklist.c: a runbook run in the console. The run itself (run.h) works
- * on its own thread through the run_async bridge; this file starts it,
- * draws its state and passes the operator's answers back:
+ * on its own thread through the run_async bridge, started and stopped by
+ * run_control.c; this file draws its state and passes the operator's
+ * answers back:
  *
  *   - a title line: runbook, run id, mode, steps done, elapsed time against
  *     the runbook's estimate, a progress bar;
@@ -18,187 +19,14 @@
  */
 #include "ui_internal.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/duration.h"
-#include "drconsole/log.h"
+#include "drconsole/util/duration.h"
 
 /* keys arriving this soon after a question appeared are dropped */
 #define UI_Q_GUARD_MS 250
-/* how long quitting waits for the run thread, beyond the SSH connect bound */
-#define UI_RUN_STOP_WAIT_MS 3000
-
-enum ui_mode
-ui_run_mode_badge(enum run_mode m)
-{
-	return m == RUN_DRILL ? UI_MODE_DRILL : m == RUN_DRY ? UI_MODE_DRY_RUN
-	       : m == RUN_READ_ONLY ? UI_MODE_READ_ONLY : UI_MODE_LIVE;
-}
-
-bool
-ui_run_active(const struct ui *ui)
-{
-	bool active;
-
-	if (ui->run == NULL)
-		return false;
-	active = !run_async_lock(ui->run)->finished;
-	run_async_unlock(ui->run);
-	return active;
-}
-
-void
-ui_run_show(struct ui *ui)
-{
-	if (ui->run == NULL)
-		return;
-	ui->view = UI_VIEW_RUN;
-	/* back to a pending question: type-ahead and a held key cannot answer it */
-	ui->q_shown_ms = time_mono_ms();
-	flushinp();
-	ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
-}
-
-void
-ui_run_start(struct ui *ui, const char *runbook_path, enum run_mode mode, const char *resume_journal)
-{
-	struct run_params p;
-	char *err = NULL;
-	sigset_t old;
-	bool started;
-
-	if (ui->run != NULL) {
-		if (ui_run_active(ui)) {
-			ui_run_show(ui);
-			return;
-		}
-		run_async_free(ui->run);
-		ui->run = NULL;
-	}
-	memset(&p, 0, sizeof p);
-	p.cfg = &ui->app->cfg;
-	p.sites[0] = ui->app->sites[0];
-	p.sites[1] = ui->app->sites[1];
-	p.runbook_path = runbook_path;
-	/* the driver decides: a read-only console's run is refused there, with the reason */
-	p.mode = ui->app->read_only ? RUN_READ_ONLY : mode;
-	p.read_only_reason = ui->app->read_only_reason;
-	p.resume_journal = resume_journal;
-	ui->run = run_async_create();
-	/* the run thread and its probe workers inherit this mask: signals stay with the UI thread */
-	ui_block_signals(&old);
-	started = run_async_start(ui->run, &p, &err) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!started) {
-		ui_message(ui, UI_crit, "cannot start the run: %s", err);
-		free(err);
-		run_async_free(ui->run);
-		ui->run = NULL;
-		return;
-	}
-	log_msg(LOG_INFO, "run started from the console: %s (%s)%s%s", runbook_path,
-		run_mode_name(p.mode), resume_journal != NULL ? ", resuming " : "",
-		resume_journal != NULL ? resume_journal : "");
-	ui->run_mode = p.mode;
-	ui->run_gen = 0;
-	ui->q_id = 0;
-	ui->out_scroll = 0;
-	ui->cancel_asked = false;
-	ui->run_finished_seen = false;
-	ui->view = UI_VIEW_RUN;
-	ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
-}
-
-void
-ui_run_poll(struct ui *ui)
-{
-	const struct run_async_state *st;
-	enum run_mode mode = RUN_LIVE;
-	bool finished;
-
-	if (ui->run == NULL)
-		return;
-	run_async_drain(ui->run);
-	st = run_async_lock(ui->run);
-	if (st->gen != ui->run_gen) {
-		ui->run_gen = st->gen;
-		ui->dirty |= UI_DIRTY_HEADER | UI_DIRTY_FOOTER | UI_DIRTY_OVERLAY;
-	}
-	if (st->q.kind != RUN_Q_NONE && st->q.id != ui->q_id) {
-		/* a new question: nothing typed before it may answer it */
-		ui->q_id = st->q.id;
-		ui->q_shown_ms = time_mono_ms();
-		ui->q_input[0] = '\0';
-		ui->q_sel = st->q.dflt;
-		ui->out_scroll = 0;
-		ui->cancel_asked = false;
-		flushinp();
-		if (ui->view != UI_VIEW_RUN)
-			ui_overlay_close(ui, UI_VIEW_RUN);
-	} else if (st->q.kind == RUN_Q_NONE) {
-		ui->q_id = 0;
-	}
-	finished = st->finished && !ui->run_finished_seen;
-	if (finished) {
-		ui->run_finished_seen = true;
-		ui->cancel_asked = false;
-		mode = st->mode;
-		ui_message(ui, st->rc == 0 ? UI_ok : UI_warn, "run %s %s (exit %d): drconsole report %s",
-			   st->run_id != NULL ? st->run_id : "", st->rc == 0 ? "finished" : "stopped", st->rc,
-			   st->run_id != NULL ? st->run_id : "RUN");
-	}
-	run_async_unlock(ui->run);
-	if (finished && mode == RUN_DRILL) {
-		struct report_summary sum;
-
-		/* the header's last drill: this one, if it restored service */
-		if (history_last_drill(ui->app->cfg.state_dir, (double)ui->app->cfg.rpo_ms / 1000.0,
-				       (double)ui->app->cfg.rto_ms / 1000.0, &sum, NULL) == 0) {
-			ui->have_drill = true;
-			ui->last_drill_rto_s = sum.rto_s;
-			ui->dirty |= UI_DIRTY_HEADER;
-		}
-	}
-}
-
-bool
-ui_run_stop(struct ui *ui, bool hangup)
-{
-	long long wait_ms = UI_RUN_STOP_WAIT_MS + ui->app->cfg.ssh.connect_timeout_ms;
-
-	if (ui->run == NULL)
-		return true;
-	if (hangup && ui_run_active(ui)) {
-		/*
-		 * The operator's terminal is gone, not their decision: the running
-		 * step finishes (bounded by its own timeout) and is journaled; the
-		 * next question gets its safe default, so the run stops there.
-		 */
-		log_msg(LOG_WARN, "terminal hung up with a run active: letting the running step finish");
-		run_async_abort(ui->run, false);
-		while (!run_async_wait(ui->run, 60000))
-			log_msg(LOG_INFO, "still waiting for the running step to finish");
-		run_async_free(ui->run);
-		ui->run = NULL;
-		return true;
-	}
-	run_async_abort(ui->run, true);
-	/* a cancelled command is ended on its host over a fresh session: give that its bound */
-	if (!run_async_wait(ui->run, (int)wait_ms)) {
-		/* its command did not stop in time: the journal shows the step as started */
-		log_msg(LOG_WARN, "the run did not stop within %lld ms; leaving it (resume offers it)",
-			wait_ms);
-		ui->run = NULL;		/* the thread still uses it: the caller must exit now */
-		return false;
-	}
-	run_async_free(ui->run);
-	ui->run = NULL;
-	return true;
-}
 
 /* ---- drawing ---- */
 
@@ -213,21 +41,6 @@ step_symbol(enum step_state s, bool utf8)
 	case STEP_SKIPPED: return "-";
 	case STEP_INTERRUPTED: return "!";
 	case STEP_UNKNOWN: return "?";
-	}
-	return "?";
-}
-
-static const char *
-step_word(enum step_state s)
-{
-	switch (s) {
-	case STEP_PENDING: return "pending";
-	case STEP_RUNNING: return "RUNNING";
-	case STEP_DONE: return "done";
-	case STEP_FAILED: return "FAILED";
-	case STEP_SKIPPED: return "skipped";
-	case STEP_INTERRUPTED: return "INTERRUPTED";
-	case STEP_UNKNOWN: return "UNKNOWN";
 	}
 	return "?";
 }
@@ -350,11 +163,9 @@ draw_title(struct ui *ui, WINDOW *w, const struct run_async_state *st, int cols)
 	ui_fill(w, 0, 0, cols, ui_theme_attr(UI_section));
 	/* the mode first, then the progress, the runbook's name in what is left, the run id if it fits */
 	x = ui_put(w, 0, 0, ui->utf8 ? " ▌ " : " | ", cols, ui_theme_attr(UI_section) | (int)A_BOLD);
-	snprintf(line, sizeof line, " %s ", ui_mode_word(ui_run_mode_badge(st->mode)));
+	snprintf(line, sizeof line, " %s ", run_mode_word(st->mode));
 	x += ui_put(w, 0, x, line, cols - x,
-		    ui_theme_attr(st->mode == RUN_DRILL ? UI_badge_drill
-				  : st->mode == RUN_DRY ? UI_badge_dryrun
-				  : st->mode == RUN_READ_ONLY ? UI_badge_readonly : UI_badge_live));
+		    ui_theme_attr(ui_mode_elem(st->mode)));
 	if (st->finished)
 		snprintf(status, sizeof status, "%s (exit %d) %s %zu/%zu steps %s took %s",
 			 st->rc == 0 ? "FINISHED" : "STOPPED", st->rc, sep, n_fin, st->n_steps, sep, el);
@@ -425,9 +236,15 @@ draw_steps(struct ui *ui, WINDOW *w, const struct run_async_state *st, int y0, i
 			ui_fill(w, y, x0 + 1, width - 2, ui_theme_attr(UI_selection));
 		if (top + r == st->current && s->state == STEP_PENDING && st->q.kind != RUN_Q_NONE)
 			snprintf(head, sizeof head, "%s %-11s", "?", "ASKING");	/* waits for the operator */
-		else
+		else if (top + r == st->current && s->state == STEP_PENDING && st->waiting != NULL) {
+			char left[24];
+
+			snprintf(head, sizeof head, "%s %-11s", "?", "APPROVAL");	/* a second operator */
+			snprintf(t, sizeof t, "%s left", duration_format(st->waiting_until_ms > ui->now_ms ?
+				 st->waiting_until_ms - ui->now_ms : 0, left, sizeof left));
+		} else
 			snprintf(head, sizeof head, "%s %-11s", step_symbol(s->state, ui->utf8),
-				 step_word(s->state));
+				 ui_step_word(s->state));
 		x += ui_put(w, y, x, head, right - x,
 			    top + r == st->current ? ui_theme_attr(UI_selection) | (int)A_BOLD : attr);
 		x += 1;
@@ -652,6 +469,8 @@ ui_checklist_footer(struct ui *ui, WINDOW *w)
 	else if (fin)
 		snprintf(buf, sizeof buf, "Esc back to the dashboard   drconsole report %s   Up/Down scroll   q quit",
 			 st->run_id != NULL ? st->run_id : "RUN");
+	else if (st->waiting != NULL && !ui->cancel_asked)
+		snprintf(buf, sizeof buf, "%s   c stop waiting   Esc/Tab dashboard", st->waiting);
 	else if (ui->cancel_asked)
 		snprintf(buf, sizeof buf, "Cancel the running command? y cancels it (killed on its host), any other key keeps it");
 	else
@@ -719,19 +538,10 @@ answer_key(struct ui *ui, const struct run_question *q, int ch)
 }
 
 /* The keys of the run view; any key comes back here. */
-static void
-show_help(struct ui *ui)
-{
-	ui->view = UI_VIEW_HELP;
-	ui->help_return = UI_VIEW_RUN;
-	ui->dirty |= UI_DIRTY_OVERLAY;
-}
-
 int
 ui_checklist_key(struct ui *ui, int ch)
 {
 	const struct run_async_state *st;
-	int page = ui->lay.message.y - ui->lay.header.h - 6;
 	bool fin;
 
 	if (ui->run == NULL) {
@@ -750,7 +560,7 @@ ui_checklist_key(struct ui *ui, int ch)
 			if (ch == 'q')
 				ui_dialog_open(ui, UI_DLG_QUIT, "Quit");
 			else
-				show_help(ui);
+				ui_help_open(ui);
 			return UI_KEY_HANDLED;
 		}
 		if (ch == '\t') {
@@ -774,66 +584,8 @@ ui_checklist_key(struct ui *ui, int ch)
 		ui->dirty |= UI_DIRTY_FOOTER;
 		return UI_KEY_HANDLED;
 	}
-	if (page < 1)
-		page = 1;
-	switch (ch) {
-	case KEY_UP: case 'k':
-		ui->out_scroll++;
-		break;
-	case KEY_DOWN: case 'j':
-		if (ui->out_scroll > 0)
-			ui->out_scroll--;
-		break;
-	case KEY_PPAGE:
-		ui->out_scroll += page;
-		break;
-	case KEY_NPAGE: case ' ':
-		ui->out_scroll = ui->out_scroll > page ? ui->out_scroll - page : 0;
-		break;
-	case 'g': case KEY_HOME:
-		ui->out_scroll = RUN_ASYNC_MAX_LINES;
-		break;
-	case 'G': case KEY_END:
-		ui->out_scroll = 0;
-		break;
-	case 'c':
-		if (!fin)
-			ui->cancel_asked = true;
-		break;
-	case 27: case 'd': case '\t':
-		ui_overlay_close(ui, UI_VIEW_DASH);
-		if (fin) {
-			run_async_free(ui->run);
-			ui->run = NULL;
-		} else {
-			ui_message(ui, UI_message, "the run goes on: F, R or B shows it again");
-		}
-		return UI_KEY_HANDLED;
-	case 'q':
-		if (!fin)
-			ui_dialog_open(ui, UI_DLG_QUIT, "Quit");
-		else
-			ui->quit = true;
-		return UI_KEY_HANDLED;
-	case '?':
-		show_help(ui);
-		return UI_KEY_HANDLED;
-	case KEY_MOUSE: {
-		MEVENT ev;
-
-		if (getmouse(&ev) == OK) {
-			if (ev.bstate & BUTTON4_PRESSED)
-				ui->out_scroll += 3;
-#ifdef BUTTON5_PRESSED
-			else if (ev.bstate & BUTTON5_PRESSED)
-				ui->out_scroll = ui->out_scroll > 3 ? ui->out_scroll - 3 : 0;
-#endif
-		}
-		break;
-	}
-	default:
+	if (ui_key_dispatch(ui, ui_run_keys, ch) != UI_KEY_HANDLED)
 		return UI_KEY_IGNORED;
-	}
 	ui->dirty |= UI_DIRTY_OVERLAY | UI_DIRTY_FOOTER;
 	return UI_KEY_HANDLED;
 }

@@ -11,48 +11,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "drconsole/duration.h"
-
-const char *
-ui_mode_word(enum ui_mode m)
-{
-	switch (m) {
-	case UI_MODE_LIVE: return "LIVE";
-	case UI_MODE_DRILL: return "DRILL";
-	case UI_MODE_DRY_RUN: return "DRY-RUN";
-	case UI_MODE_READ_ONLY: return "READ-ONLY";
-	}
-	return "?";
-}
-
-static enum ui_elem
-mode_elem(enum ui_mode m)
-{
-	switch (m) {
-	case UI_MODE_LIVE: return UI_badge_live;
-	case UI_MODE_DRILL: return UI_badge_drill;
-	case UI_MODE_DRY_RUN: return UI_badge_dryrun;
-	case UI_MODE_READ_ONLY: return UI_badge_readonly;
-	}
-	return UI_header;
-}
-
-void
-ui_message(struct ui *ui, enum ui_elem elem, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(ui->message, sizeof ui->message, fmt, ap);
-	va_end(ap);
-	ui->message_elem = elem;
-	ui->dirty |= UI_DIRTY_FOOTER;
-}
+#include "drconsole/util/duration.h"
+#include "drconsole/probe/obs_fields.h"
 
 static const char *
 env_name(const struct ui *ui, int role)
 {
-	const struct site *s = ui->app->sites[role];
+	const struct site *s = ui->sites[role];
 
 	return s != NULL && s->env_name != NULL ? s->env_name : "?";
 }
@@ -64,7 +29,7 @@ rpo_text(const struct ui *ui, char *buf, size_t len, enum ui_shown *shown)
 	char obj[32], exp[32];
 	const struct rpo_store *head = ui->rpo.worst >= 0 ? &ui->rpo.stores[ui->rpo.worst] : NULL;
 
-	duration_format(ui->app->cfg.rpo_ms, obj, sizeof obj);
+	duration_format(ui->cfg->rpo_ms, obj, sizeof obj);
 	if (head == NULL) {
 		snprintf(buf, len, "RPO %s: no data store to judge", obj);
 		*shown = UI_SHOWN_UNKNOWN;
@@ -92,7 +57,7 @@ draw_header(struct ui *ui)
 	int hattr = ui_theme_attr(UI_header), cols = ui->lay.cols, x, y2;
 	char left[256], rpo[128], rto[128], obj[32], clock[32], badge[32];
 	enum ui_shown rs;
-	enum ui_mode hmode;
+	enum run_mode hmode;
 	struct tm tm;
 	time_t now = (time_t)(ui->now_ms / 1000);
 
@@ -102,25 +67,26 @@ draw_header(struct ui *ui)
 	snprintf(left, sizeof left, " drconsole  %s %s %s", env_name(ui, SITE_PRIMARY),
 		 ui->utf8 ? "→" : "->", env_name(ui, SITE_SECONDARY));
 	rpo_text(ui, rpo, sizeof rpo, &rs);
-	duration_format(ui->app->cfg.rto_ms, obj, sizeof obj);
+	duration_format(ui->cfg->rto_ms, obj, sizeof obj);
 	if (!ui->have_drill) {
 		snprintf(rto, sizeof rto, "RTO %s: last drill %s", obj, ui->utf8 ? "—" : "-");
 	} else if (ui->last_drill_rto_s < 0) {
 		snprintf(rto, sizeof rto, "RTO %s: last drill not measured", obj);
 	} else {
 		char took[32];
-		bool met = ui->last_drill_rto_s * 1000.0 <= (double)ui->app->cfg.rto_ms;
+		bool met = ui->last_drill_rto_s * 1000.0 <= (double)ui->cfg->rto_ms;
 
 		duration_format((long long)(ui->last_drill_rto_s * 1000.0), took, sizeof took);
 		snprintf(rto, sizeof rto, "RTO %s: last drill %s %s", obj, took, met ? "OK" : "OVER");
 	}
+	if (ui_verify_text(ui) != NULL)
+		snprintf(rto + strlen(rto), sizeof rto - strlen(rto), "; %s", ui_verify_text(ui));
 	gmtime_r(&now, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%SZ ", &tm);
 	/* a run started from the console shows its own mode (a DRILL is DRILL everywhere) */
-	hmode = ui->run != NULL && ui->opts->mode != UI_MODE_READ_ONLY ? ui_run_mode_badge(ui->run_mode)
-								       : ui->opts->mode;
+	hmode = ui->run != NULL && ui->opts->mode != RUN_READ_ONLY ? ui->run_mode : ui->opts->mode;
 	snprintf(badge, sizeof badge, ui_run_active(ui) ? " %s RUN " : " %s ",
-		 ui_mode_word(hmode));
+		 run_mode_word(hmode));
 
 	x = ui_put(w, 0, 0, left, cols, hattr | A_BOLD);
 	y2 = ui->lay.header.h > 1 ? 1 : 0;
@@ -136,14 +102,27 @@ draw_header(struct ui *ui)
 		snprintf(word, sizeof word, "%s %s", ui_shown_symbol(rs, ui->utf8), ui_shown_word(rs));
 		x += ui_put(w, y2, x, word, cols - x, ui_theme_attr_over_header(ui_shown_elem(rs)) | A_BOLD);
 	}
+	if (ui->rpo_two) {
+		char two[160];
+
+		ui_rpo_scenarios_text(&ui->rpo_other, ui->rpo_headline, ui->utf8, two, sizeof two);
+		x += ui_put(w, y2, x, two, cols - x, hattr);
+	}
 	x += 3;
-	ui_put(w, y2, x, rto, cols - x, hattr);
+	x += ui_put(w, y2, x, rto, cols - x, hattr);
+	x += ui_drift_header(ui, w, y2, x, cols, hattr);
 	{
 		int cx = cols - ui_text_width(clock);
 		int bx = cx - 1 - ui_text_width(badge);
+		int fx = y2 == 0 ? x + 3 : ui_text_width(left) + 3;
+		int fw = ui_draw_failover(ui, w, 0, fx, bx - fx - 1);	/* an open failover first */
 
+		fx += fw > 0 ? fw + 3 : 0;
+		fw = ui_draw_undone(ui, w, 0, fx, bx - fx - 1);		/* then what runs left undone */
+		fx += fw > 0 ? fw + 3 : 0;
+		ui_draw_drill_cadence(ui, w, 0, fx, bx - fx - 1);
 		ui_put(w, 0, cx, clock, cols - cx, hattr);
-		ui_put(w, 0, bx, badge, cx - bx, ui_theme_attr(mode_elem(hmode)));
+		ui_put(w, 0, bx, badge, cx - bx, ui_theme_attr(ui_mode_elem(hmode)));
 	}
 	wnoutrefresh(w);
 }
@@ -188,13 +167,13 @@ draw_message(struct ui *ui)
 	} else if (ui->filter[0] != '\0') {
 		snprintf(buf, sizeof buf, "filter /%s  (Esc clears)", ui->filter);
 		ui_put(w, 0, 1, buf, cols - 2, ui_theme_attr(UI_filter));
-	} else if (ui->opts->mode == UI_MODE_READ_ONLY) {
+	} else if (ui->opts->mode == RUN_READ_ONLY) {
 		snprintf(buf, sizeof buf, "read-only: %s; F/R/B are disabled", ui->opts->read_only_reason);
 		ui_put(w, 0, 1, buf, cols - 2, ui_theme_attr(UI_disabled));
-	} else if (ui->app->dl.errors + ui->app->dl.warnings > 0) {
+	} else if (ui->opts->diag_errors + ui->opts->diag_warnings > 0) {
 		snprintf(buf, sizeof buf, "%zu configuration error%s, %zu warning%s: drconsole lint lists them",
-			 ui->app->dl.errors, ui->app->dl.errors == 1 ? "" : "s",
-			 ui->app->dl.warnings, ui->app->dl.warnings == 1 ? "" : "s");
+			 ui->opts->diag_errors, ui->opts->diag_errors == 1 ? "" : "s",
+			 ui->opts->diag_warnings, ui->opts->diag_warnings == 1 ? "" : "s");
 		ui_put(w, 0, 1, buf, cols - 2, ui_theme_attr(UI_dim));
 	}
 	wnoutrefresh(w);
@@ -213,7 +192,7 @@ draw_footer(struct ui *ui)
 	};
 	WINDOW *w = ui->win_footer;
 	int cols = ui->lay.cols, x = 1, right_w;
-	bool ro = ui->opts->mode == UI_MODE_READ_ONLY;
+	bool ro = ui->opts->mode == RUN_READ_ONLY;
 	char right[64], age[32];
 
 	werase(w);
@@ -261,12 +240,6 @@ draw_footer(struct ui *ui)
 	wnoutrefresh(w);
 }
 
-int
-ui_panel_body_height(const struct ui *ui)
-{
-	return ui->lay.panel[0].h - 2;
-}
-
 /* One observation, host or backup row in columns. */
 static void
 draw_item(struct ui *ui, WINDOW *w, int y, int width, const struct ui_row *r, bool selected,
@@ -293,7 +266,7 @@ draw_item(struct ui *ui, WINDOW *w, int y, int width, const struct ui_row *r, bo
 			ui_format_age(ui->now_ms - o->observed_at_ms, age, sizeof age);
 		if (o->status == OBS_PENDING)
 			state = "pending";
-		if (o->has_value && (strcmp(o->probe, "pg") == 0 || str_eq(obs_field(o, "rpo_kind"), "replica"))) {
+		if (o->has_value && (strcmp(o->probe, PROBE_NAME_PG) == 0 || obs_field_is(o, OBS_F_RPO_KIND, OBS_RPO_KIND_REPLICA))) {
 			double hist[32];
 			size_t n = status_store_history(ui->store, o->key, hist, ARRAY_LEN(hist));
 
@@ -351,6 +324,7 @@ draw_item(struct ui *ui, WINDOW *w, int y, int width, const struct ui_row *r, bo
 	}
 	if (x < width - 7)
 		ui_put(w, y, x, msg, width - 7 - x, selected ? base : ui_theme_attr(UI_dim));
+	/* the last 7 cells: the age, which tick.c also draws alone each second */
 	ui_put_right(w, y, width, age, selected ? base : ui_theme_attr(shown == UI_SHOWN_STALE
 		     ? UI_stale : UI_dim));
 }
@@ -361,7 +335,7 @@ ui_panel_draw(struct ui *ui, int which, WINDOW *w, bool focused)
 	struct ui_panel *p = &ui->panels[which];
 	int h, wd, body;
 	char title[160];
-	const struct site *s = ui->app->sites[p->role];
+	const struct site *s = ui->sites[p->role];
 
 	getmaxyx(w, h, wd);
 	body = h - 2;

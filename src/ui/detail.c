@@ -14,8 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "drconsole/duration.h"
-#include "drconsole/strbuf.h"
+#include "drconsole/util/duration.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/util/strbuf.h"
 
 struct line {
 	char *text;
@@ -138,6 +139,15 @@ add_obs(struct ui *ui, struct lines *l, const struct observation *o)
 			    lo, hi, o->unit != NULL ? o->unit : "");
 		}
 	}
+	{
+		char rec[6][UI_RECOVERY_LINE];
+		size_t n = ui_recovery_summary(o, ui->now_ms, rec, ARRAY_LEN(rec));
+
+		if (n > 0)
+			add(l, UI_section, "Recovery");
+		for (size_t i = 0; i < n; i++)
+			add(l, UI_normal, "%s", rec[i]);
+	}
 	if (o->n_fields > 0) {
 		add(l, UI_section, "Fields");
 		for (size_t i = 0; i < o->n_fields; i++)
@@ -213,7 +223,7 @@ add_backup_model(struct lines *l, const struct site *site, int store)
 static void
 build(struct ui *ui, struct lines *l, char *title, size_t tlen)
 {
-	const struct site *site = ui->app->sites[ui->detail_site];
+	const struct site *site = ui->sites[ui->detail_site];
 	const struct observation *o = NULL;
 	const struct site_host *h = ui->detail.host;
 
@@ -240,7 +250,7 @@ build(struct ui *ui, struct lines *l, char *title, size_t tlen)
 		add(l, UI_section, "%s", ui_section_of_probe(o->probe) == UI_SEC_OTHER ? o->probe
 		    : ui_section_title(ui_section_of_probe(o->probe)));
 		add_obs(ui, l, o);
-		if (strcmp(o->probe, "pg") == 0 && site != NULL) {
+		if (strcmp(o->probe, PROBE_NAME_PG) == 0 && site != NULL) {
 			bool any = false;
 
 			for (size_t i = 0; i < site->n_dbs; i++) {

@@ -16,37 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "drconsole/duration.h"
-
-WINDOW *
-ui_overlay_window(struct ui *ui, int h, int w)
-{
-	int y0 = ui->lay.header.h, avail = ui->lay.message.y - y0;
-
-	if (h > avail)
-		h = avail;
-	if (w > ui->lay.cols - 2)
-		w = ui->lay.cols - 2;
-	if (ui->win_overlay != NULL)
-		delwin(ui->win_overlay);
-	ui->win_overlay = newwin(h, w, y0 + (avail - h) / 2, (ui->lay.cols - w) / 2);
-	wbkgd(ui->win_overlay, (chtype)ui_theme_attr(UI_dialog));
-	werase(ui->win_overlay);
-	ui_border(ui->win_overlay, ui->utf8, ui_theme_attr(UI_title));
-	return ui->win_overlay;
-}
-
-void
-ui_overlay_close(struct ui *ui, enum ui_view to)
-{
-	ui->view = to;
-	ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
-	if (ui->win_overlay != NULL) {
-		delwin(ui->win_overlay);
-		ui->win_overlay = NULL;
-	}
-	touchwin(stdscr);
-}
+#include "drconsole/util/duration.h"
 
 void
 ui_dialog_open(struct ui *ui, enum ui_dialog_kind kind, const char *title)
@@ -70,8 +40,7 @@ close_dialog(struct ui *ui)
 static enum run_mode
 mode_of_console(const struct ui *ui)
 {
-	return ui->opts->mode == UI_MODE_DRILL ? RUN_DRILL
-	       : ui->opts->mode == UI_MODE_DRY_RUN ? RUN_DRY : RUN_LIVE;
+	return ui->opts->mode == RUN_READ_ONLY ? RUN_LIVE : ui->opts->mode;
 }
 
 void
@@ -90,7 +59,7 @@ void
 ui_resume_offer(struct ui *ui)
 {
 	size_t n = 0, keep = 0;
-	struct run_info *all = history_list(ui->app->cfg.state_dir, &n), *runs;
+	struct run_info *all = history_list(ui->cfg->state_dir, &n), *runs;
 
 	if (n == 0) {
 		history_free(all, n);
@@ -101,7 +70,7 @@ ui_resume_offer(struct ui *ui)
 	for (size_t i = n; i-- > 0;) {
 		bool open = all[i].outcome == NULL && all[i].error == NULL &&
 			    all[i].runbook != NULL && all[i].runbook[0] != '\0' &&
-			    !str_eq(all[i].mode, "dry-run");
+			    run_mode_parse(all[i].mode) != RUN_DRY;
 
 		if (open) {
 			runs[keep++] = all[i];
@@ -115,7 +84,7 @@ ui_resume_offer(struct ui *ui)
 	}
 	ui->unfinished = runs;
 	ui->n_unfinished = keep;
-	if (ui->opts->mode == UI_MODE_READ_ONLY) {
+	if (ui->opts->mode == RUN_READ_ONLY) {
 		ui_message(ui, UI_warn, "%zu unfinished run%s (newest %s); read-only: %s, it cannot be resumed here",
 			   keep, keep == 1 ? "" : "s", runs[0].id, ui->opts->read_only_reason);
 		return;
@@ -197,10 +166,9 @@ draw_picker(struct ui *ui)
 	}
 	y++;
 	x = 2 + ui_put(win, y, 2, "Mode: ", w - 4, ui_theme_attr(UI_dialog));
-	snprintf(t, sizeof t, " %s ", ui_mode_word(ui_run_mode_badge(ui->pick_mode)));
+	snprintf(t, sizeof t, " %s ", run_mode_word(ui->pick_mode));
 	x += ui_put(win, y, x, t, w - x - 2,
-		    ui_theme_attr(ui->pick_mode == RUN_DRILL ? UI_badge_drill
-				  : ui->pick_mode == RUN_DRY ? UI_badge_dryrun : UI_badge_live));
+		    ui_theme_attr(ui_mode_elem(ui->pick_mode)));
 	ui_put(win, y, x + 1, explain[ui->pick_mode], w - x - 3, ui_theme_attr(UI_dialog));
 	ui_put_right(win, h - 1, w - 2, " Enter starts   m mode   Esc closes ", ui_theme_attr(UI_dim));
 	wnoutrefresh(win);
@@ -216,6 +184,10 @@ ui_dialog_draw(struct ui *ui)
 	case UI_DLG_RESUME:
 		draw_resume(ui);
 		break;
+	case UI_DLG_COMMIT:
+	case UI_DLG_ROLLBACK:
+		ui_failover_dialog_draw(ui);
+		break;
 	case UI_DLG_RUNBOOK:
 	case UI_DLG_NONE:
 		draw_picker(ui);
@@ -226,7 +198,9 @@ ui_dialog_draw(struct ui *ui)
 static enum run_mode
 mode_of_name(const char *s)
 {
-	return str_eq(s, "drill") ? RUN_DRILL : str_eq(s, "dry-run") ? RUN_DRY : RUN_LIVE;
+	int m = run_mode_parse(s);
+
+	return m == RUN_DRILL || m == RUN_DRY ? (enum run_mode)m : RUN_LIVE;
 }
 
 /* Up/Down over n entries; true when the key moved the selection. */
@@ -269,6 +243,9 @@ ui_dialog_key(struct ui *ui, int ch)
 			return UI_KEY_HANDLED;
 		}
 		return UI_KEY_IGNORED;
+	case UI_DLG_COMMIT:
+	case UI_DLG_ROLLBACK:
+		return ui_failover_dialog_key(ui, ch);
 	case UI_DLG_RUNBOOK:
 	case UI_DLG_NONE:
 		break;
@@ -285,7 +262,7 @@ ui_dialog_key(struct ui *ui, int ch)
 		close_dialog(ui);
 		if (ui->opts->n_runbooks == 0)
 			return UI_KEY_HANDLED;
-		ui_run_start(ui, ui->app->cfg.runbooks[ui->dialog_sel], ui->pick_mode, NULL);
+		ui_run_start(ui, ui->cfg->runbooks[ui->dialog_sel], ui->pick_mode, NULL);
 		return UI_KEY_HANDLED;
 	case 27: case 'q':
 		close_dialog(ui);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "drconsole/sanitize.h"
+#include "drconsole/util/sanitize.h"
 
 static bool
 locale_utf8(void)
@@ -140,4 +140,19 @@ ui_border(WINDOW *w, bool utf8, int attr)
 	else
 		wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
 	wattrset(w, A_NORMAL);
+}
+
+const char *
+ui_step_word(enum step_state s)
+{
+	switch (s) {
+	case STEP_PENDING: return "pending";
+	case STEP_RUNNING: return "RUNNING";
+	case STEP_DONE: return "done";
+	case STEP_FAILED: return "FAILED";
+	case STEP_SKIPPED: return "skipped";
+	case STEP_INTERRUPTED: return "INTERRUPTED";
+	case STEP_UNKNOWN: return "UNKNOWN";
+	}
+	return "?";
 }

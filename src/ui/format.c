@@ -3,13 +3,13 @@
  * word and symbol (never colour alone), STALE after three refresh
  * intervals, values with units, sparklines. No curses here.
  */
-#include "drconsole/ui.h"
+#include "drconsole/ui/ui.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "drconsole/duration.h"
+#include "drconsole/util/duration.h"
 
 enum ui_shown
 ui_shown_of(const struct observation *o, long long now_ms, long long interval_ms)

@@ -1,68 +1,49 @@
 /*
- * help.c: the help overlay (?): every key the console understands, the
- * status words and what STALE means. Any key closes it.
+ * help.c: the help overlay (?): every key of the view it was opened from,
+ * from the key tables that also dispatch them (keys.c), the status words
+ * and what STALE means. Any key closes it.
  */
 #include "ui_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "drconsole/duration.h"
+#include "drconsole/util/duration.h"
 
-struct help_key {
-	const char *keys, *what;
-};
+static size_t
+rows_of(const struct ui_key *table)
+{
+	size_t n = 0;
 
-/* On the dashboard. */
-static const struct help_key help_keys[] = {
-	{ "Up/Down  k/j", "move the selection" },
-	{ "PgUp/PgDn", "move a page" },
-	{ "g / G  Home/End", "first / last row" },
-	{ "Tab  Left/Right  h/l", "switch between the primary and secondary panel" },
-	{ "1 / 2", "primary / secondary panel" },
-	{ "Enter", "detail of the selected host, database or backup" },
-	{ "/", "filter hosts and rows (Enter keeps, Esc clears)" },
-	{ "Esc", "clear the filter; close a view or dialog" },
-	{ "r", "refresh every probe now" },
-	{ "F", "failover runbook (the active run's checklist while one runs)" },
-	{ "R", "restore-from-backups runbook" },
-	{ "B", "fail-back runbook" },
-	{ "mouse wheel", "scroll" },
-	{ "?", "this help" },
-	{ "q", "quit (asks first while a run is active)" },
-};
-
-/* In the checklist of a run. */
-static const struct help_key run_keys[] = {
-	{ "y / n", "answer a confirmation (Enter and Esc answer no)" },
-	{ "text, Enter", "a typed confirmation: exactly the word it asks for" },
-	{ "Up/Down  1-9, Enter", "pick an answer of a choice (Esc: its default)" },
-	{ "Up/Down  k/j", "scroll the output" },
-	{ "PgUp/PgDn", "scroll a page" },
-	{ "g / G  Home/End", "oldest output / follow the end again" },
-	{ "c", "cancel the running command (asks; killed on its host)" },
-	{ "Esc  Tab  d", "back to the dashboard; the run goes on (F/R/B returns)" },
-	{ "Tab (asked)", "look at the dashboard first; the question waits" },
-	{ "mouse wheel", "scroll the output" },
-	{ "?", "this help" },
-	{ "q", "quit (asks first while the run is active)" },
-};
+	while (table[n].label != NULL)
+		n++;
+	return n;
+}
 
 void
 ui_help_draw(struct ui *ui)
 {
 	bool in_run = ui->help_return == UI_VIEW_RUN && ui->run != NULL;
-	const struct help_key *keys = in_run ? run_keys : help_keys;
-	size_t n = in_run ? ARRAY_LEN(run_keys) : ARRAY_LEN(help_keys);
+	const struct ui_key *keys = in_run ? ui_run_keys : ui_dash_keys;
+	size_t n = rows_of(keys);
 	int h = (int)n + 9, w = 74, y = 1;
 	WINDOW *win = ui_overlay_window(ui, h, w);
-	char line[160], iv[32];
+	char line[160], iv[32], why[256] = "", refused[64] = "";
 
 	getmaxyx(win, h, w);
 	ui_put(win, 0, 2, in_run ? " Keys in a run " : " Keys ", w - 4, ui_theme_attr(UI_title));
-	for (size_t i = 0; i < n && y < h - 1; i++, y++) {
-		ui_put(win, y, 2, keys[i].keys, 22, ui_theme_attr(UI_key));
-		ui_put(win, y, 25, keys[i].what, w - 27, ui_theme_attr(UI_dialog));
+	/* on a short terminal the keys give way first: the states and what
+	 * STALE means stay (a blank line, the states, the STALE line below) */
+	size_t room = h - 1 - 1 - 3 > 0 ? (size_t)(h - 1 - 1 - 3) : 0;
+	size_t shown = n <= room ? n : room > 0 ? room - 1 : 0;
+
+	for (size_t i = 0; i < shown && y < h - 1; i++, y++) {
+		ui_put(win, y, 2, keys[i].label, 22, ui_theme_attr(UI_key));
+		ui_put(win, y, 25, keys[i].help, w - 27, ui_theme_attr(UI_dialog));
+	}
+	if (shown < n && y < h - 1) {
+		snprintf(line, sizeof line, "... %zu more keys: a taller terminal shows them all", n - shown);
+		ui_put(win, y++, 2, line, w - 4, ui_theme_attr(UI_dim));
 	}
 	y++;
 	if (y < h - 1) {
@@ -78,8 +59,13 @@ ui_help_draw(struct ui *ui)
 	snprintf(line, sizeof line, "Values show their age; STALE: older than 3 refresh intervals (%s).", iv);
 	if (y < h - 1)
 		ui_put(win, y++, 2, line, w - 4, ui_theme_attr(UI_dim));
-	if (ui->opts->mode == UI_MODE_READ_ONLY && y < h - 1) {
-		snprintf(line, sizeof line, "F/R/B are disabled: %s", ui->opts->read_only_reason);
+	/* the dashboard's keys refused now, and why: "F/R/B are disabled (read-only: ...)" */
+	for (const struct ui_key *k = ui_dash_keys; k->label != NULL; k++)
+		if (k->unavailable != NULL && k->unavailable(ui, why, sizeof why))
+			snprintf(refused + strlen(refused), sizeof refused - strlen(refused), "%s%s",
+				 refused[0] != '\0' ? "/" : "", k->label);
+	if (refused[0] != '\0' && y < h - 1) {
+		snprintf(line, sizeof line, "%s are disabled (%s)", refused, why);
 		ui_put(win, y++, 2, line, w - 4, ui_theme_attr(UI_disabled));
 	}
 	ui_put_right(win, h - 1, w - 2, " any key closes ", ui_theme_attr(UI_dim));

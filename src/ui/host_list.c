@@ -4,11 +4,13 @@
  * probe has reported ("pending" until then), plus any host observation the
  * model does not know.
  */
-#include "drconsole/ui.h"
+#include "drconsole/ui/ui.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "drconsole/probe/obs_fields.h"
 
 struct host_entry {
 	const struct site_host *host;
@@ -25,7 +27,7 @@ ui_host_of_obs(const struct site *site, const struct observation *o)
 
 	if (site == NULL || o == NULL)
 		return NULL;
-	if (obs_field(o, "host") != NULL && (h = site_host_by_name(site, obs_field(o, "host"))) != NULL)
+	if (obs_field(o, OBS_F_HOST) != NULL && (h = site_host_by_name(site, obs_field(o, OBS_F_HOST))) != NULL)
 		return h;
 	if (o->subject != NULL && (h = site_host_by_name(site, o->subject)) != NULL)
 		return h;
@@ -66,7 +68,7 @@ ui_host_list_build(struct ui_panel *p, const struct status_snapshot *snap,
 		grow_array(&e, &cap, n + 1, sizeof *e);
 		e[n].host = h;
 		e[n].obs = o;
-		e[n].group = h != NULL ? h->group : obs_field(o, "group") != NULL ? obs_field(o, "group") : "";
+		e[n].group = h != NULL ? h->group : obs_field(o, OBS_F_GROUP) != NULL ? obs_field(o, OBS_F_GROUP) : "";
 		e[n].name = h != NULL ? h->name : o->subject;
 		n++;
 	}

@@ -4,7 +4,7 @@
  * the two site panels side by side (the header on one line from 150); from 80x24 up to 119 columns they become
  * tabs under a two-line header; below 80x24 nothing but a message fits.
  */
-#include "drconsole/ui.h"
+#include "drconsole/ui/ui.h"
 
 #include <string.h>
 

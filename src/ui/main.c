@@ -5,9 +5,10 @@
  * (workers never touch curses; the signals the loop cares about are blocked
  * in them, so they interrupt this thread's poll) and then poll()s stdin, the
  * status store's self-pipe, a signal self-pipe and a timer at the next
- * second boundary (ages and the clock). A store wake-up takes a snapshot and
- * rebuilds the panel rows; drawing happens once per loop for whatever is
- * dirty, each window wnoutrefresh'd and one doupdate.
+ * second boundary (the clock; tick.c marks what else reads differently). A
+ * store wake-up takes a snapshot and rebuilds the panel rows; drawing
+ * happens once per loop for whatever is dirty, each window wnoutrefresh'd
+ * and one doupdate.
  *
  * While curses is active nothing may write to the terminal behind its back:
  * the log goes to its file and fd 2 itself is pointed at the log, so even a
@@ -29,15 +30,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drconsole/log.h"
-#include "drconsole/probes.h"
+#include "drconsole/util/log.h"
+#include "drconsole/probe/probes.h"
 
 /* Probe worker threads: a hanging host holds one for at most its timeout. */
 #define UI_WORKERS 16
 /* How long quitting waits for running probes before it stops waiting. */
 #define UI_QUIT_WAIT_MS 1500
-/* probe results are batched into one rebuild of the rows per this many ms */
-#define UI_SNAPSHOT_MIN_MS 200
 
 static volatile sig_atomic_t curses_active;
 static int saved_stderr = -1;
@@ -169,22 +168,21 @@ relayout(struct ui *ui)
 		ui_panel_move(&ui->panels[i], 0, ui_panel_body_height(ui));
 }
 
-static void
-rebuild_rows(struct ui *ui)
-{
-	for (int i = 0; i < 2; i++)
-		ui_panel_build(&ui->panels[i], ui->snap, ui->app->sites[ui->panels[i].role], ui->filter);
-	for (int i = 0; i < 2; i++)
-		ui_panel_move(&ui->panels[i], 0, ui_panel_body_height(ui));
-	ui->dirty |= UI_DIRTY_PANELS | UI_DIRTY_HEADER;
-}
-
 /* The RPO headline now: a backup's age and a silent replica's exposure grow with time. */
 static void
 update_rpo(struct ui *ui)
 {
-	rpo_evaluate(ui->snap, probes_rpo_stores(ui->app->sites), (double)ui->app->cfg.rpo_ms / 1000.0,
-		     time_wall_ms(), ui->interval_ms, &ui->rpo);
+	const struct site *p = ui->sites[SITE_PRIMARY];
+
+	ui->rpo_two = p != NULL && p->aws != NULL && p->aws->n_rds > 0;
+	ui->rpo_headline = rpo_headline_scenario(ui->cfg->rpo_headline, ui->rpo_two);
+	rpo_evaluate_scenario(&ui->rpo_sources, probes_rpo_stores(ui->sites), (double)ui->cfg->rpo_ms / 1000.0,
+			      time_wall_ms(), ui->interval_ms, ui->rpo_headline, &ui->rpo);
+	if (ui->rpo_two)
+		rpo_evaluate_scenario(&ui->rpo_sources, probes_rpo_stores(ui->sites),
+				      (double)ui->cfg->rpo_ms / 1000.0, time_wall_ms(), ui->interval_ms,
+				      ui->rpo_headline == RPO_SITE_LOSS ? RPO_INSTANCE_LOSS : RPO_SITE_LOSS,
+				      &ui->rpo_other);
 }
 
 /* A new snapshot of the store: rows, RPO headline. */
@@ -195,6 +193,7 @@ take_snapshot(struct ui *ui)
 	bool any_pending = false;
 
 	ui->snap = status_store_snapshot(ui->store);
+	ui_rpo_sources(ui);
 	update_rpo(ui);
 	for (size_t i = 0; i < ui->snap->n; i++) {
 		const struct observation *o = ui->snap->items[i];
@@ -206,7 +205,7 @@ take_snapshot(struct ui *ui)
 	}
 	ui->rpo_pending = any_pending && ui->rpo.worst >= 0 &&
 			  ui->rpo.stores[ui->rpo.worst].sources_seen == 0;
-	rebuild_rows(ui);
+	ui_rows_rebuild(ui);
 	status_snapshot_free(old);
 }
 
@@ -226,8 +225,14 @@ render(struct ui *ui)
 
 		if (ui->view == UI_VIEW_DETAIL || ui->view == UI_VIEW_RUN ||
 		    (ui->view == UI_VIEW_HELP && ui->help_return == UI_VIEW_RUN))
-			ui->dirty &= ~UI_DIRTY_PANELS;
+			ui->dirty &= ~(UI_DIRTY_PANELS | UI_DIRTY_AGES);
 		ui_dashboard_draw(ui);
+		if ((ui->dirty & (UI_DIRTY_PANELS | UI_DIRTY_AGES)) == UI_DIRTY_AGES)
+			ui_ages_draw(ui);
+		if (ui->dirty & (UI_DIRTY_PANELS | UI_DIRTY_AGES))
+			ui->panels_drawn_ms = ui->now_ms;
+		if (ui->dirty & UI_DIRTY_FOOTER)
+			ui->footer_drawn_ms = ui->now_ms;
 		ui->dirty = d;
 		if (ui->view == UI_VIEW_DETAIL)
 			ui_detail_draw(ui);
@@ -237,31 +242,15 @@ render(struct ui *ui)
 			ui_help_draw(ui);
 		else if (ui->view == UI_VIEW_DIALOG)
 			ui_dialog_draw(ui);
+		else if (ui->view == UI_VIEW_DRIFT)
+			ui_drift_draw(ui);
+		else if (ui->view == UI_VIEW_WATCH)
+			ui_watch_draw(ui);
+		else if (ui->view == UI_VIEW_APPROVE)
+			ui_approve_draw(ui);
 	}
 	doupdate();
 	ui->dirty = 0;
-}
-
-static void
-switch_panel(struct ui *ui, int to)
-{
-	ui->focus = to < 0 ? 1 - ui->focus : to;
-	ui->dirty |= UI_DIRTY_PANELS | UI_DIRTY_HEADER;
-}
-
-/* F / R / B: the picker preselecting the runbook of model; the active run's checklist while one runs. */
-static void
-runbook_key(struct ui *ui, const char *what, const char *model)
-{
-	if (ui->opts->mode == UI_MODE_READ_ONLY) {
-		ui_message(ui, UI_warn, "read-only: %s (%s refused)", ui->opts->read_only_reason, what);
-		return;
-	}
-	if (ui->run != NULL) {
-		ui_run_show(ui);
-		return;
-	}
-	ui_runbook_picker(ui, what, model);
 }
 
 static void
@@ -283,111 +272,20 @@ filter_key(struct ui *ui, int ch)
 	} else {
 		return;
 	}
-	rebuild_rows(ui);
+	ui_rows_rebuild(ui);
 	ui->dirty |= UI_DIRTY_FOOTER;
 }
 
-static void
-mouse_key(struct ui *ui)
-{
-	MEVENT ev;
-
-	if (getmouse(&ev) != OK)
-		return;
-	if (ev.bstate & BUTTON4_PRESSED)
-		ui_panel_move(&ui->panels[ui->focus], -3, ui_panel_body_height(ui));
-#ifdef BUTTON5_PRESSED
-	else if (ev.bstate & BUTTON5_PRESSED)
-		ui_panel_move(&ui->panels[ui->focus], 3, ui_panel_body_height(ui));
-#endif
-	ui->dirty |= UI_DIRTY_PANELS;
-}
-
+/* The dashboard's keys: through its table (keys.c); any key clears the message. */
 static void
 dashboard_key(struct ui *ui, int ch)
 {
-	struct ui_panel *p = &ui->panels[ui->focus];
-	int body = ui_panel_body_height(ui);
-
 	if (ui->message[0] != '\0') {
 		ui->message[0] = '\0';
 		ui->dirty |= UI_DIRTY_FOOTER;
 	}
-	switch (ch) {
-	case 'j': case KEY_DOWN:
-		ui_panel_move(p, 1, body);
-		break;
-	case 'k': case KEY_UP:
-		ui_panel_move(p, -1, body);
-		break;
-	case KEY_NPAGE: case ' ':
-		ui_panel_move(p, body > 2 ? body - 1 : 1, body);
-		break;
-	case KEY_PPAGE:
-		ui_panel_move(p, body > 2 ? -(body - 1) : -1, body);
-		break;
-	case 'g': case KEY_HOME:
-		ui_panel_home(p, false, body);
-		break;
-	case 'G': case KEY_END:
-		ui_panel_home(p, true, body);
-		break;
-	case '\t': case KEY_BTAB:
-		switch_panel(ui, -1);
-		break;
-	case 'h': case KEY_LEFT: case '1':
-		switch_panel(ui, 0);
-		break;
-	case 'l': case KEY_RIGHT: case '2':
-		switch_panel(ui, 1);
-		break;
-	case '\n': case '\r': case KEY_ENTER:
-		ui_detail_open(ui);
-		break;
-	case '/':
-		ui->filter_edit = true;
-		ui->filter[0] = '\0';
-		rebuild_rows(ui);
-		ui->dirty |= UI_DIRTY_FOOTER;
-		break;
-	case 27:
-		if (ui->filter[0] != '\0') {
-			ui->filter[0] = '\0';
-			rebuild_rows(ui);
-		}
-		ui->dirty |= UI_DIRTY_FOOTER;
-		break;
-	case 'r':
-		scheduler_refresh(ui->sched);
-		ui_message(ui, UI_message, "refreshing every probe now");
-		break;
-	case '?':
-		ui->view = UI_VIEW_HELP;
-		ui->help_return = UI_VIEW_DASH;
-		ui->dirty |= UI_DIRTY_OVERLAY;
-		break;
-	case 'q':
-		if (ui_run_active(ui))
-			ui_dialog_open(ui, UI_DLG_QUIT, "Quit");
-		else
-			ui->quit = true;
-		break;
-	case 'F':
-		runbook_key(ui, "Failover", "replicated");
-		break;
-	case 'R':
-		runbook_key(ui, "Restore", "restore");
-		break;
-	case 'B':
-		runbook_key(ui, "Fail-back", "failback");
-		break;
-	case KEY_MOUSE:
-		mouse_key(ui);
-		break;
-	default:
-		return;
-	}
-	ui->dirty |= UI_DIRTY_PANELS;
+	if (ui_key_dispatch(ui, ui_dash_keys, ch) == UI_KEY_HANDLED)
+		ui->dirty |= UI_DIRTY_PANELS;
 }
 
 static void
@@ -419,6 +317,18 @@ handle_key(struct ui *ui, int ch)
 		break;
 	case UI_VIEW_RUN:
 		ui_checklist_key(ui, ch);
+		break;
+	case UI_VIEW_DRIFT:
+		ui_drift_key(ui, ch);
+		break;
+	case UI_VIEW_WATCH:
+		if (ui_watch_key(ui, ch)) {
+			ui_overlay_close(ui, UI_VIEW_DASH);
+			ui_watch_free(ui);
+		}
+		break;
+	case UI_VIEW_APPROVE:
+		ui_approve_key(ui, ch);
 		break;
 	case UI_VIEW_DASH:
 		dashboard_key(ui, ch);
@@ -498,19 +408,6 @@ stop_scheduler(struct scheduler *sched, int wait_ms)
 	return done;
 }
 
-void
-ui_block_signals(sigset_t *old)
-{
-	sigset_t block;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGWINCH);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, old);
-}
-
 static void
 ui_fatal_hook(void)
 {
@@ -518,33 +415,36 @@ ui_fatal_hook(void)
 }
 
 int
-ui_run(struct app *app, const struct ui_options *opts)
+ui_run(const struct ui_options *opts)
 {
 	struct ui ui;
 	sigset_t old;
 	size_t jobs;
 	struct pollfd pfd[4];
 	unsigned long long gen = 0;
-	long long last_snap_ms = 0;
 	bool snap_due = false, hangup = false;
-	const char *log_path = app->cfg.log;
+	const char *log_path = opts->cfg->log;
 
 	memset(&ui, 0, sizeof ui);
-	ui.app = app;
+	ui.cfg = opts->cfg;
+	ui.sites = opts->sites;
 	ui.opts = opts;
-	ui.interval_ms = app->cfg.refresh_ms > 0 ? app->cfg.refresh_ms : 10000;
+	ui.interval_ms = ui.cfg->refresh_ms > 0 ? ui.cfg->refresh_ms : 10000;
 	ui.have_drill = opts->have_drill;
 	ui.last_drill_rto_s = opts->last_drill_rto_s;
+	ui.verify_text = opts->verify_text;
 	ui.panels[0].role = SITE_PRIMARY;
 	ui.panels[1].role = SITE_SECONDARY;
 	ui.panels[0].sel = ui.panels[1].sel = -1;
+	ui_drift_load(&ui);
+	ui_failover_load(&ui);
 	/* only the character type: numbers keep the C locale's decimal point */
 	setlocale(LC_CTYPE, "");
 	ui.utf8 = ui_text_width("→") == 1 && MB_CUR_MAX > 1;
 
 	if (pipe(sig_pipe) != 0) {
 		fprintf(stderr, "drconsole: pipe: %s\n", strerror(errno));
-		return EXIT_RUNTIME;
+		return EXIT_FAILURE;
 	}
 	for (int i = 0; i < 2; i++) {
 		fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
@@ -552,9 +452,9 @@ ui_run(struct app *app, const struct ui_options *opts)
 	}
 
 	ui.store = status_store_create(32);
-	ui.penv = probe_env_create(&app->cfg, app->sites);
+	ui.penv = probe_env_create(ui.cfg, ui.sites);
 	ui.sched = scheduler_create(ui.store, ui.penv, UI_WORKERS, ui.interval_ms);
-	jobs = probes_add_all(ui.sched, ui.store, &app->cfg, app->sites);
+	jobs = probes_add_all(ui.sched, ui.store, ui.cfg, ui.sites);
 
 	/* workers inherit this mask: these signals reach only the UI thread */
 	ui_block_signals(&old);
@@ -596,12 +496,6 @@ ui_run(struct app *app, const struct ui_options *opts)
 		}
 		now = time_wall_ms();
 		timeout = (int)(1000 - now % 1000) + 2;
-		if (snap_due) {
-			long long wait = last_snap_ms + UI_SNAPSHOT_MIN_MS - time_mono_ms();
-
-			if (wait < timeout)
-				timeout = wait > 0 ? (int)wait : 0;
-		}
 		/* a snapshot is due anyway: results arriving before it need not wake us one by one */
 		pfd[1].fd = snap_due ? -1 : status_store_fd(ui.store);
 		pfd[1].revents = 0;
@@ -611,12 +505,6 @@ ui_run(struct app *app, const struct ui_options *opts)
 		if (rc < 0 && errno != EINTR) {
 			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
 			break;
-		}
-		if (rc == 0 || time_wall_ms() / 1000 != now / 1000) {
-			/* a new second: clock, ages, the RPO exposure */
-			update_rpo(&ui);
-			ui.dirty |= UI_DIRTY_HEADER | UI_DIRTY_PANELS | UI_DIRTY_FOOTER |
-				    (ui.view == UI_VIEW_DETAIL || ui.view == UI_VIEW_RUN ? UI_DIRTY_OVERLAY : 0);
 		}
 		if (rc > 0 && (pfd[2].revents & POLLIN)) {
 			unsigned char b;
@@ -646,14 +534,25 @@ ui_run(struct app *app, const struct ui_options *opts)
 				snap_due = true;
 			}
 		}
-		/* results arrive one by one: rebuild the rows at most every UI_SNAPSHOT_MIN_MS */
-		if (snap_due && time_mono_ms() - last_snap_ms >= UI_SNAPSHOT_MIN_MS) {
-			status_store_drain(ui.store);
-			gen = status_store_generation(ui.store);
-			snap_due = false;
-			last_snap_ms = time_mono_ms();
-			take_snapshot(&ui);
-			ui.dirty |= UI_DIRTY_FOOTER | UI_DIRTY_OVERLAY;
+		if (rc == 0 || time_wall_ms() / 1000 != now / 1000) {
+			/*
+			 * A new second: the clock, the RPO exposure, what else reads
+			 * differently, and the results of the last second in one
+			 * rebuild of the rows, drawn in the same frame (results arrive
+			 * one by one: at most one frame a second for them).
+			 */
+			if (snap_due) {
+				status_store_drain(ui.store);
+				gen = status_store_generation(ui.store);
+				snap_due = false;
+				take_snapshot(&ui);
+				ui.dirty |= UI_DIRTY_FOOTER | UI_DIRTY_OVERLAY;
+			}
+			update_rpo(&ui);
+			ui_watch_tick(&ui);
+			ui_approve_tick(&ui);
+			ui_failover_tick(&ui);
+			ui_tick(&ui);
 		}
 		/* the run's state changed (a question is shown at once, type-ahead flushed) */
 		if (rc > 0 && (pfd[3].revents & POLLIN))
@@ -676,25 +575,30 @@ ui_run(struct app *app, const struct ui_options *opts)
 			fprintf(stderr, "drconsole: the run's command did not stop; exiting without it "
 				"(the next start offers to resume the run)\n");
 			log_close();
-			exit_leaving_threads(EXIT_RUNTIME);
+			exit_leaving_threads(EXIT_FAILURE);
 		}
 	}
 	history_free(ui.unfinished, ui.n_unfinished);
+	ui_drift_free(&ui);
+	ui_watch_free(&ui);
+	ui_approve_free(&ui);
+	ui_failover_free(&ui);
 	log_msg(LOG_INFO, "console closed");
 	if (!stop_scheduler(ui.sched, UI_QUIT_WAIT_MS)) {
 		/* a probe is stuck in its timeout: do not make the operator wait for it */
 		log_msg(LOG_INFO, "probes still running after %d ms; exiting without waiting",
 			UI_QUIT_WAIT_MS);
 		log_close();
-		exit_leaving_threads(EXIT_OK);
+		exit_leaving_threads(EXIT_SUCCESS);
 	}
 	probe_env_free(ui.penv);
 	for (int i = 0; i < 2; i++)
 		ui_panel_free(&ui.panels[i]);
+	free(ui.rpo_sources.items);
 	status_snapshot_free(ui.snap);
 	status_store_free(ui.store);
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
 	sig_pipe[0] = sig_pipe[1] = -1;
-	return EXIT_OK;
+	return EXIT_SUCCESS;
 }

@@ -7,7 +7,7 @@
  * shows the site model's backup settings as pending (or disabled).
  * No curses here: the rows are data, drawn by dashboard.c.
  */
-#include "drconsole/ui.h"
+#include "drconsole/ui/ui.h"
 
 #include <stdio.h>
 #include <stdlib.h>

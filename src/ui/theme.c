@@ -7,7 +7,7 @@
  * inherit "normal". Applying a theme makes one colour pair per element; on
  * a terminal with 256 colours the fg256/bg256 values win where given.
  */
-#include "drconsole/ui_theme.h"
+#include "drconsole/ui/ui_theme.h"
 
 #include <curses.h>
 #include <limits.h>
@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/yaml_doc.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/config/yaml_doc.h"
 
 #ifndef DRCONSOLE_DATADIR
 #define DRCONSOLE_DATADIR "/usr/local/share/drconsole"
@@ -28,12 +28,6 @@ static const char *const elem_names[] = {
 #undef UI_ELEM_NAME
 };
 
-static const char *const elem_helps[] = {
-#define UI_ELEM_HELP(id, help) help,
-	UI_ELEMENTS(UI_ELEM_HELP)
-#undef UI_ELEM_HELP
-};
-
 static int elem_attr[UI_ELEM_COUNT];
 /* State words drawn on the header line (the RPO status), as badges. */
 static int over_header[UI_ELEM_COUNT];
@@ -42,12 +36,6 @@ const char *
 ui_elem_name(enum ui_elem e)
 {
 	return (unsigned)e < UI_ELEM_COUNT ? elem_names[e] : "?";
-}
-
-const char *
-ui_elem_help(enum ui_elem e)
-{
-	return (unsigned)e < UI_ELEM_COUNT ? elem_helps[e] : "?";
 }
 
 int

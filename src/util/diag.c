@@ -1,9 +1,10 @@
 /* diag.c: collected diagnostics with file:line:col positions. */
-#include "drconsole/diag.h"
+#include "drconsole/util/diag.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-#include "drconsole/strbuf.h"
+#include "drconsole/util/strbuf.h"
 
 const char *
 diag_severity_name(enum diag_severity sev)
@@ -24,14 +25,25 @@ diag_vadd(struct diag_list *dl, enum diag_severity sev, const char *file,
 	  unsigned line, unsigned col, const char *fmt, va_list ap)
 {
 	struct diag *d;
+	char *msg = xvasprintf(fmt, ap);
 
+	/* the same finding twice (both sites on one env dir) is reported once */
+	for (size_t i = 0; i < dl->n; i++) {
+		const struct diag *o = &dl->items[i];
+
+		if (o->severity == sev && o->line == line && o->col == col &&
+		    str_eq(o->file, file) && strcmp(o->message, msg) == 0) {
+			free(msg);
+			return;
+		}
+	}
 	grow_array(&dl->items, &dl->cap, dl->n + 1, sizeof *dl->items);
 	d = &dl->items[dl->n++];
 	d->severity = sev;
 	d->file = file != NULL ? xstrdup(file) : NULL;
 	d->line = line;
 	d->col = col;
-	d->message = xvasprintf(fmt, ap);
+	d->message = msg;
 	if (sev == DIAG_ERROR)
 		dl->errors++;
 	else if (sev == DIAG_WARNING)
@@ -69,17 +81,6 @@ diag_warning(struct diag_list *dl, const char *file, unsigned line,
 	va_start(ap, fmt);
 	diag_vadd(dl, DIAG_WARNING, file, line, col, fmt, ap);
 	va_end(ap);
-}
-
-void
-diag_merge(struct diag_list *dst, const struct diag_list *src)
-{
-	for (size_t i = 0; i < src->n; i++) {
-		const struct diag *d = &src->items[i];
-
-		diag_add(dst, d->severity, d->file, d->line, d->col, "%s",
-			 d->message);
-	}
 }
 
 char *

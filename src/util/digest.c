@@ -1,9 +1,9 @@
 /* digest.c: SHA-256 through libcrypto's one-shot EVP_Digest. */
-#include "drconsole/digest.h"
+#include "drconsole/util/digest.h"
 
 #include <openssl/evp.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 void
 digest_sha256_hex(const void *data, size_t len, char out[DIGEST_SHA256_HEX_LEN + 1])

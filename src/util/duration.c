@@ -1,5 +1,5 @@
 /* duration.c: parse and format durations. */
-#include "drconsole/duration.h"
+#include "drconsole/util/duration.h"
 
 #include <ctype.h>
 #include <limits.h>

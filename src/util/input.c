@@ -7,7 +7,7 @@
  * whether its size is within the kind's cap; read(2) then stops at cap + 1
  * bytes whatever the file does meanwhile (it may grow after fstat).
  */
-#include "drconsole/input.h"
+#include "drconsole/util/input.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 static const struct {
 	const char *name;

@@ -2,7 +2,7 @@
  * log.c: a single log file shared by all threads. Each line is formatted
  * first and written with one fwrite under a mutex, so lines never interleave.
  */
-#include "drconsole/log.h"
+#include "drconsole/util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "drconsole/util/redact.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_fp;
@@ -53,14 +55,6 @@ log_open(const char *path, enum log_level level, char **error)
 	log_level = level;
 	pthread_mutex_unlock(&log_lock);
 	return 0;
-}
-
-void
-log_set_level(enum log_level level)
-{
-	pthread_mutex_lock(&log_lock);
-	log_level = level;
-	pthread_mutex_unlock(&log_lock);
 }
 
 enum log_level
@@ -112,6 +106,12 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	if (redact_needed(msg, strlen(msg))) {
+		char *clean = redact(msg, strlen(msg), NULL);
+
+		free(msg);
+		msg = clean;
+	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
 

@@ -14,13 +14,13 @@
  * sanitize_json escapes instead of dropping, for JSON documents.
  */
 #define _GNU_SOURCE	/* fopencookie */
-#include "drconsole/sanitize.h"
+#include "drconsole/util/sanitize.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 #define CP_INVALID	0x110000UL	/* an invalid UTF-8 subpart */
 #define CP_ESC		0x1bUL

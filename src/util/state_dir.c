@@ -1,15 +1,16 @@
 /* state_dir.c: the state directory's owner and mode (see state_dir.h). */
-#include "drconsole/state_dir.h"
+#include "drconsole/util/state_dir.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 static bool
 in_group(gid_t gid)
@@ -67,4 +68,31 @@ state_dir_check(const char *dir, char **why)
 		return -1;
 	}
 	return 0;
+}
+
+bool
+state_dir_shared(const char *dir)
+{
+	struct stat st;
+
+	return dir != NULL && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & S_ISGID);
+}
+
+char *
+state_dir_user_file(const char *dir, const char *base, const char *ext)
+{
+	struct passwd *pw;
+	char *name, *path;
+
+	if (!state_dir_shared(dir))
+		return xasprintf("%s/%s.%s", dir, base, ext);
+	pw = getpwuid(geteuid());
+	name = pw != NULL && pw->pw_name[0] != '\0' ? xstrdup(pw->pw_name)
+						     : xasprintf("uid%ld", (long)geteuid());
+	for (char *c = name; *c != '\0'; c++)	/* a file name, whatever the user database says */
+		if (*c == '/' || (unsigned char)*c < 0x20)
+			*c = '_';
+	path = xasprintf("%s/%s.%s.%s", dir, base, name, ext);
+	free(name);
+	return path;
 }

@@ -1,5 +1,5 @@
 /* strbuf.c: growable strings. */
-#include "drconsole/strbuf.h"
+#include "drconsole/util/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /* strmap.c: string -> index hash table, open addressing with linear probing. */
-#include "drconsole/strmap.h"
+#include "drconsole/util/strmap.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 static uint64_t
 hash(const char *key, size_t len)

@@ -2,7 +2,7 @@
  * util.c: allocation wrappers, fatal(), string helpers. Allocation failure
  * is not recoverable in a console; fatal() restores the terminal first.
  */
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,6 +109,12 @@ xstrdup(const char *s)
 }
 
 char *
+xstrdup_opt(const char *s)
+{
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+char *
 xstrndup(const char *s, size_t n)
 {
 	char *p;
@@ -154,6 +161,20 @@ str_eq(const char *a, const char *b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+bool
+str_truthy(const char *s)
+{
+	return s != NULL && (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0 ||
+			     strcasecmp(s, "on") == 0 || strcmp(s, "1") == 0);
+}
+
+bool
+str_falsy(const char *s)
+{
+	return s != NULL && (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0 ||
+			     strcasecmp(s, "off") == 0 || strcmp(s, "0") == 0);
 }
 
 bool
@@ -226,27 +247,3 @@ time_mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int
-write_all_fsync(int fd, const char *buf, size_t len, const char *what,
-		char **err)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			*err = xasprintf("write(%s): %s", what,
-					 w < 0 ? strerror(errno) : "short write");
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0) {
-		*err = xasprintf("fsync(%s): %s", what, strerror(errno));
-		return -1;
-	}
-	return 0;
-}

@@ -4,7 +4,7 @@
  * inventory values; anything it is unsure of is "not a literal", which the
  * inventory keeps as the original string — never a different value.
  */
-#include "drconsole/value.h"
+#include "drconsole/util/value.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 static struct value *
 value_new(enum value_type t)

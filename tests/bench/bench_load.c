@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "drconsole/config.h"
-#include "drconsole/site.h"
-#include "drconsole/util.h"
+#include "drconsole/config/config.h"
+#include "drconsole/config/site.h"
+#include "drconsole/util/util.h"
 
 int
 main(int argc, char **argv)

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "drconsole/probe_s3.h"
-#include "drconsole/strbuf.h"
+#include "drconsole/probe/probe_s3.h"
+#include "drconsole/util/strbuf.h"
 
 int
 main(int argc, char **argv)

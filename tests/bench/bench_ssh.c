@@ -11,11 +11,11 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "drconsole/config.h"
-#include "drconsole/probes.h"
-#include "drconsole/site.h"
-#include "drconsole/ssh.h"
-#include "drconsole/util.h"
+#include "drconsole/config/config.h"
+#include "drconsole/probe/probes.h"
+#include "drconsole/config/site.h"
+#include "drconsole/ssh/ssh.h"
+#include "drconsole/util/util.h"
 
 static double
 cpu_ms(void)

@@ -54,15 +54,24 @@ idle_cpu() {	# config label
 	cpid=$(tm list-panes -t con -F '#{pane_pid}')
 	hpid=$(tm list-panes -t htop -F '#{pane_pid}')
 	ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+	# CPU in ns from the scheduler (schedstat): every thread, and the UI thread alone
+	cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'; }
+	ui_ns() { awk '{ print $1 }' "/proc/$1/task/$1/schedstat" 2>/dev/null || echo 0; }
 	c0=$(ticks "$cpid"); h0=$(ticks "$hpid"); t0=$(date +%s%N)
+	a0=$(cpu_ns "$cpid"); u0=$(ui_ns "$cpid"); g0=$(cpu_ns "$hpid")
 	sleep "$SECS"
 	c1=$(ticks "$cpid"); h1=$(ticks "$hpid"); t1=$(date +%s%N)
+	a1=$(cpu_ns "$cpid"); u1=$(ui_ns "$cpid"); g1=$(cpu_ns "$hpid")
 	hz=$(getconf CLK_TCK)
 	echo "  $(tm capture-pane -p -t con | grep -o 'Hosts [0-9]*/[0-9]* up' | tr '\n' ' ')($(ls /proc | grep -c '^[0-9]') processes on the machine)"
 	awk -v c=$((c1 - c0)) -v h=$((h1 - h0)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN {
 		s = ns / 1e9
 		printf "  drconsole: %.2f%% of one core (%d ticks in %.1fs)\n", c / hz / s * 100, c, s
 		printf "  htop:      %.2f%% of one core (%d ticks in %.1fs)\n", h / hz / s * 100, h, s }'
+	awk -v a=$((a1 - a0)) -v u=$((u1 - u0)) -v g=$((g1 - g0)) -v ns=$((t1 - t0)) 'BEGIN {
+		if (a <= 0) exit
+		printf "  in ns (schedstat): drconsole %.3f%% (UI thread %.3f%%, probe workers %.3f%%), htop %.3f%%\n",
+			a / ns * 100, u / ns * 100, (a - u) / ns * 100, g / ns * 100 }'
 	tm kill-session -t con
 	tm kill-session -t htop
 }

@@ -49,6 +49,33 @@ else
 fi
 
 # ---- SSH: host checks over the lab's sshd hosts (needs root for the lab) ----
+
+# The cold round against its floor: bench_ssh_floor (libssh2 and nothing
+# else, one thread per host: connect, host key, auth, exec `true`) and
+# drconsole's cold `status`, in turn, COLD_PAIRS times (default 5): on a
+# shared machine the ratio pair by pair holds when absolute times drift.
+cold_floor() {	# LAB_DIR SSHBENCH_DIR
+	local L=$1 S=$2 n=${COLD_PAIRS:-5} i t0 f d
+	local floors="" states="" ratios=""
+	echo "== SSH: cold round against its floor, 64 hosts, $n pairs in turn (load average $(cut -d' ' -f1 /proc/loadavg))"
+	for i in $(seq "$n"); do
+		t0=$(date +%s%N)
+		"$BUILD"/bench/bench_ssh_floor "$S/hosts.txt" "$S/known_hosts" "$L/keys/operator" "$(id -un)" \
+			> "$BUILD/bench-floor.txt" 2>&1
+		f=$(( ($(date +%s%N) - t0) / 1000000 ))
+		t0=$(date +%s%N)
+		"$D" -c "$L/drconsole-sshbench.yml" status --json > "$BUILD/bench-ssh-status.json" 2>/dev/null
+		d=$(( ($(date +%s%N) - t0) / 1000000 ))
+		floors="$floors $f"; states="$states $d"
+		ratios="$ratios $(awk -v a="$d" -v b="$f" 'BEGIN { printf "%.3f", a / b }')"
+	done
+	med() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
+		printf "median %s (min %s, max %s)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
+	echo "  floor, libssh2 one thread per host: $(echo "$floors" | med) ms; last: $(cat "$BUILD/bench-floor.txt")"
+	echo "  drconsole status (cold):            $(echo "$states" | med) ms; last: $(grep -c '"state": "up"' "$BUILD/bench-ssh-status.json") up"
+	echo "  drconsole / floor, pair by pair:    $(echo "$ratios" | med) (goal <= 1.5)"
+}
+
 ssh_bench() {
 	local lab=tests/lab/lab.sh L=$PWD/build/lab S=$PWD/build/lab/sshbench started=0 t0 ms
 	if [ "$(id -u)" != 0 ]; then echo "== SSH: skipped (the lab needs root)"; return 0; fi
@@ -61,7 +88,7 @@ ssh_bench() {
 	t0=$(date +%s%N)
 	"$D" -c "$L/drconsole-sshbench.yml" status --json > "$BUILD/bench-ssh-status.json" 2>/dev/null
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-	echo "  drconsole status:                 $ms ms ($(grep -c '"state": "up"' "$BUILD/bench-ssh-status.json") up; 32 workers)"
+	echo "  drconsole status:                 $ms ms ($(grep -c '"state": "up"' "$BUILD/bench-ssh-status.json") up; one worker per host)"
 	t0=$(date +%s%N)
 	parallel-ssh -h "$S/hosts.txt" -l "$(id -un)" -x "-i $L/keys/operator -o UserKnownHostsFile=$S/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes" true > "$BUILD/bench-pssh.txt" 2>&1
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -72,6 +99,7 @@ ssh_bench() {
 		-m raw -a true > "$BUILD/bench-ansible.txt" 2>&1
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	echo "  ansible all -m raw -a true:       $ms ms ($(grep -c 'CHANGED' "$BUILD/bench-ansible.txt") ok; default forks 5)"
+	cold_floor "$L" "$S"
 	echo "== SSH: steady-state refresh of 64 hosts over kept sessions (this process's CPU)"
 	"$BUILD"/bench/bench_ssh "$L/drconsole-sshbench.yml" 10 | sed 's/^/  /'
 	# the same steady round with OpenSSH's own kept connections (ControlMaster), for reference
@@ -95,8 +123,17 @@ ssh_bench
 echo "== runbook: 20 steps over kept sessions vs plain ssh (target: <= half)"
 tests/bench/runbook.sh
 
+echo "== restore of the lab backup: drconsole run vs the same commands by hand (target: overhead <= 5 %)"
+DRCONSOLE=$D tests/bench/restore.sh
+
 echo "== console (first frame, idle CPU beside htop)"
 DRCONSOLE=$D tests/bench/console.sh
+
+echo "== a state dir of 500 journals: what the console's reader thread reads every 15 s"
+DRCONSOLE=$D tests/bench/journals.sh
+
+echo "== AWS pair: 10 RDS instances, 30 recovery-point resources, two regions, on moto + the AWS Backup stand-in"
+DRCONSOLE=$D tests/bench/aws.sh
 
 echo "== S3 list page (1000 keys, ListObjectsV2 shape): parse with libxml2 and judge every key"
 "$BUILD"/bench/bench_s3_list 200

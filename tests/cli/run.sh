@@ -34,6 +34,63 @@ variant() {	# name -> prints the config path of a fresh copy
 check "--version" 0 '^drconsole [0-9]+\.[0-9]+\.[0-9]+$' "$D" --version
 check "--help lists the commands" 0 'status .*check .*lint|lint' "$D" --help
 check "unknown command is a usage error" 2 "unknown command 'frobnicate'" "$D" frobnicate
+check "options lists the table" 0 '^\| `objectives\.rpo` \| duration \| required \|' "$D" options
+check "options takes no argument" 2 "usage: drconsole options" "$D" options extra
+check "options lists four eyes" 0 '^\| `approvals\.destructive` \| integer \| 1 \|' "$D" options
+
+# approve: a second operator's approval of a waiting step (the lab test approves for real)
+v=$(variant approve)
+check "approve: nothing waits" 0 "No run waits for an approval" "$D" -c "$v/drconsole.yml" approve
+check "approve: a run with no request" 1 "run 20261204T010000Z-x has no step waiting for approval" \
+	"$D" -c "$v/drconsole.yml" approve 20261204T010000Z-x
+check "approve: not a run id" 2 "is not a run id" "$D" -c "$v/drconsole.yml" approve ../x
+mkdir -p "$v/state/approvals"; chmod 700 "$v/state" "$v/state/approvals"
+printf '{"run":"20261204T010000Z-x","step":"promote","title":"Promote","command":"pg_ctlcluster 16 main promote","command_sha256":"%s","hosts":"pg1 (10.0.0.1)","estimate":"postgres 2s behind","mode":"live","operator":"%s","operator_uid":%d,"nonce":"0123456789abcdef0123456789abcdef","requested":%d000,"expires":%d000}\n' \
+	"$(printf %s 'pg_ctlcluster 16 main promote' | sha256sum | cut -c1-64)" "$(id -un)" "$(id -u)" \
+	"$(date +%s)" "$(( $(date +%s) + 600 ))" > "$v/state/approvals/20261204T010000Z-x.request"
+check "approve: lists a waiting run" 0 "20261204T010000Z-x  step promote  operator $(id -un)" \
+	"$D" -c "$v/drconsole.yml" approve
+check "approve: shows the exact command" 1 "command: +pg_ctlcluster 16 main promote" \
+	"$D" -c "$v/drconsole.yml" approve 20261204T010000Z-x
+check "approve: a typed confirmation is asked" 1 "Type the step id 'promote' to approve it.*not approved" \
+	"$D" -c "$v/drconsole.yml" approve 20261204T010000Z-x
+check "approve: another step is not approved" 1 "waits for step promote, not fence: nothing approved" \
+	"$D" -c "$v/drconsole.yml" approve 20261204T010000Z-x fence
+check "approve: the operator cannot approve their own step" 1 "refused: you \(uid $(id -u)\) are the operator" \
+	"$D" -c "$v/drconsole.yml" approve --yes 20261204T010000Z-x
+check "approve: read-only mode never approves" 2 "read-only mode can never approve" \
+	"$D" -c "$v/drconsole.yml" --read-only approve --yes 20261204T010000Z-x
+[ -z "$(ls "$v/state/approvals" | grep '\.approval$')" ] && echo "PASS: approve: no approval file written by a refusal" ||
+	echo "FAIL: approve: an approval file was written by a refusal"
+
+# docs/drconsole.example.yml documents every option of the table, set or
+# commented out, at its place in the tree, and nothing the table lacks
+"$D" options > "$tmp/options.md"
+if out=$(python3 - "$tmp/options.md" docs/drconsole.example.yml <<'PY'
+import re, sys
+table = set(re.findall(r'^\| `([^`]+)` \|', open(sys.argv[1]).read(), re.M))
+doc, stack = set(), []
+for line in open(sys.argv[2]):
+    m = re.match(r'^( *)(?:# ?)?([a-z_][a-z0-9_]*):(?:\s|$)', line)
+    if not m or (line.lstrip().startswith('#') and not re.match(r'^ *# ?[a-z_]+:\s', line)):
+        continue
+    depth = len(m.group(1)) // 2
+    del stack[depth:]
+    stack.append(m.group(2))
+    doc.add('.'.join(stack))
+leaves = {p for p in doc if not any(q.startswith(p + '.') for q in doc)}
+missing = sorted(table - doc)
+extra = sorted(p for p in leaves - table if not any(t.startswith(p + '.') for t in table))
+if missing or extra:
+    print('undocumented:', ' '.join(missing) or '-', '| not an option:', ' '.join(extra) or '-')
+    sys.exit(1)
+print(len(table))
+PY
+); then
+	echo "PASS: example config documents all $out options"
+else
+	echo "FAIL: example config vs options table: $out"
+fi
 check "unknown option is a usage error" 2 "unknown option --bogus" "$D" --bogus
 check "an option a command does not take" 2 "lint does not take --offline" "$D" -c "$FIX/drconsole.yml" lint --offline
 check "missing -c file" 2 "nonexistent.yml: error: cannot read the configuration" "$D" -c /nonexistent.yml lint
@@ -46,6 +103,26 @@ if printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d
 	echo "PASS: status --offline --json has the documented fields"
 else
 	echo "FAIL: status --offline --json has the documented fields"
+fi
+# status --format openmetrics offline: objectives, hosts, drills (0: never), drift; promtool accepts it
+check "status --format: an unknown format is a usage error" 2 "unknown status format 'xml'" "$D" -c "$FIX/drconsole.yml" status --offline --format xml
+check "status --format openmetrics excludes --json" 2 "--json and --format openmetrics exclude each other" "$D" -c "$FIX/drconsole.yml" status --offline --json --format openmetrics
+check "status --format json is --json" 0 '"offline": true' "$D" -c "$FIX/drconsole.yml" status --offline --format json
+v=$(variant metrics)
+check "status --offline --format openmetrics: drills never run are 0" 0 '^drconsole_last_drill_timestamp_seconds\{model="failover"\} 0$' "$D" -c "$v/drconsole.yml" status --offline --format openmetrics
+check "status --offline --format openmetrics: the fixture's suspicious drift" 0 '^drconsole_config_drift_items\{kind="suspicious"\} 1$' "$D" -c "$v/drconsole.yml" status --offline --format openmetrics
+check "status --offline --format openmetrics ends with # EOF" 0 '^# EOF$' sh -c "\"\$0\" -c \"\$1\" status --offline --format openmetrics | tail -1" "$D" "$v/drconsole.yml"
+if command -v promtool >/dev/null 2>&1; then
+	for c in "$FIX/drconsole.yml" "$FIX/aws.yml"; do
+		m=$("$D" -c "$c" status --offline --format openmetrics 2>&1)
+		# promtool accepts an empty input: there must be families to check
+		out=$(printf '%s\n' "$m" | grep -c '^# TYPE drconsole_')
+		[ "$out" -ge 5 ] && { out=$(printf '%s\n' "$m" | promtool check metrics 2>&1); rc=$?; } || rc=1
+		[ $rc = 0 ] && echo "PASS: promtool check metrics: status --offline --format openmetrics ($(basename "$c"))" ||
+			{ echo "FAIL: promtool check metrics: status --offline --format openmetrics ($(basename "$c"))"; printf '%s\n' "$out" | head -8 | sed 's/^/    /'; }
+	done
+else
+	echo "SKIP: promtool check metrics offline (promtool not installed: Debian package prometheus)"
 fi
 # an AWS-hosted pair shaped like commcare-cloud's production / backup-production
 check "status --offline: the AWS pair's RDS instances with their groups and databases" 0 'pgmain1-production +db\.m5\.4xlarge +multi-AZ yes PITR on +remote copy yes group rds_pgmain1 retention 7d dbs: main' "$D" -c "$FIX/aws.yml" status --offline
@@ -83,8 +160,71 @@ sed "s#state_dir: .*#state_dir: $v/state#" "$FIX/aws.yml" > "$v/aws.yml"
 sed -i 's/^    multi_az: true$/    multi_az: sometimes/' "$v/envs-aws/production/terraform.yml"
 check "lint: a terraform.yml value of the wrong type is an error at its position" 2 'envs-aws/production/terraform.yml:[0-9]+:15: error: .*multi_az' "$D" -c "$v/aws.yml" lint
 
-check "drift reports the suspicious concurrency change" 1 'celery_processes.web2.repeat_record_queue.concurrency' "$D" -c "$FIX/drconsole.yml" drift
+check "drift reports the concurrency change by role in the capacity table" 1 'celery_processes\.webworkers\.repeat_record_queue\.concurrency +4 +2$' "$D" -c "$FIX/drconsole.yml" drift
 check "drift --json" 1 '"suspicious": \[' "$D" -c "$FIX/drconsole.yml" drift --json
+
+# pairs shaped like commcare-cloud's real envs (tests/compat/envs; values invented)
+CX=$PWD/tests/compat
+for c in production staging bare; do
+	check "lint: no error on the $c-shaped env" 0 '^0 errors, [0-9]+ warnings?$' "$D" -c "$CX/$c.yml" lint
+done
+out=$(cd "$CX" && "$D" -c bare-nocontrol.yml lint 2>&1)
+n=$(printf '%s\n' "$out" | grep -c 'error:')
+[ "$n" = 1 ] && echo "PASS: lint: an env dir used by both sites reports each problem once" ||
+	{ echo "FAIL: lint: an env dir used by both sites reports each problem once ($n errors)"; printf '%s\n' "$out" | head -5; }
+check "lint: no [control] group is an error at the site's position with what to write" 2 '^bare-nocontrol\.yml:5:14: error: sites\.primary\.control: no host or group .control. in (\./)?envs/bare/inventory\.ini: add a \[control\] group .* or set sites\.primary\.control: to an inventory host or group' sh -c "cd '$CX' && '$D' -c bare-nocontrol.yml lint"
+out=$("$D" -c "$CX/bare.yml" status --offline 2>&1)
+printf '%s\n' "$out" | grep -q 'localhost' && { echo "FAIL: status: localhost ansible_connection=local is not an SSH host"; printf '%s\n' "$out" | grep localhost; } ||
+	echo "PASS: status: localhost ansible_connection=local is not an SSH host"
+printf '%s\n' "$out" | grep -Eq 'PostgreSQL +14|CouchDB +0 nodes' && echo "FAIL: status: a bare env claims PostgreSQL / CouchDB" ||
+	echo "PASS: status: a bare env claims no PostgreSQL version and no CouchDB nodes"
+check "status: a bare env says why it has no PostgreSQL" 0 'PostgreSQL +none \(bare_non_cchq_environment' "$D" -c "$CX/bare.yml" status --offline
+out=$("$D" -c "$CX/staging.yml" status --offline 2>&1)
+printf '%s\n' "$out" | grep -Eq 'nlb.* primary' && { echo "FAIL: status: load-balancer DNS names are not PostgreSQL primaries"; printf '%s\n' "$out" | grep nlb; } ||
+	echo "PASS: status: load-balancer DNS names are not PostgreSQL primaries"
+check "status: the databases behind the NLB still name it" 0 'db main +commcarehq +on pgmain-nlb-staging-' "$D" -c "$CX/staging.yml" status --offline
+check "status: a database host is labelled with its own group" 0 '^    postgresql +10\.201\.41\.14 ' "$D" -c "$CX/staging.yml" status --offline
+
+# drift on the production/backup-production-shaped pair
+P="$D -c $CX/production.yml"
+check "drift: host-keyed app-processes compared by role, capacity in the table" 1 '^  app-processes\.yml +celery_processes\.celery\.email_queue\.concurrency +40 +1$' $P drift
+out=$($P drift 2>&1)
+! printf '%s\n' "$out" | grep -q '^drift production -> backup-production: ' ||
+	printf '%s\n' "$out" | grep -Eq 'celery_a2000|celery_a000|pillow_a00' && { echo "FAIL: drift: no host-keyed entry appears"; printf '%s\n' "$out" | grep -E 'celery_a|pillow_a' | head -5; } ||
+	echo "PASS: drift: no host-keyed entry appears"
+sus=$(printf '%s\n' "$out" | sed -n '/^SUSPICIOUS/,/^Capacity/p' | grep -E '^  [a-z-]+ ' | awk '{print $1" "$2}' | sort | tr '\n' ';')
+want='changed DATADOG_ENABLED;changed backup_couch;changed backup_es_s3;changed couchdb_cluster_settings.n;changed couchdb_cluster_settings.r;changed couchdb_cluster_settings.w;changed localsettings.BIGCOUCH_QUORUM_COUNT;changed localsettings.ES_APPS_INDEX_SWAPPED;changed localsettings.ES_CASES_INDEX_SWAPPED;changed localsettings.SMS_QUEUE_ENABLED;missing celery_processes.celery.sms_queue;missing couch_s3;missing es_coordinator;missing localsettings.COMMCARE_ANALYTICS_HOST;missing localsettings.SMS_GATEWAY_URL;missing localsettings.SUMOLOGIC_URL;missing pillows.pillowtop.SqlSMSPillow;one-sided elasticsearch.yml;one-sided users.fissionlabs;one-sided users.g2;typo DATADOG_TRACE.DD_TAGS;version couchdb_version;'
+[ "$sus" = "$want" ] && echo "PASS: drift: every suspicious finding on the pair is a planted real difference" ||
+	{ echo "FAIL: drift: suspicious findings on the pair"; printf 'got:  %s\nwant: %s\n' "$sus" "$want"; }
+check "drift: the typo pairs DD_TAGS with TAGS, file:line on both sides" 1 'typo +DATADOG_TRACE\.DD_TAGS / DATADOG_TRACE\.TAGS' $P drift
+check "drift: a group missing on the secondary" 1 'missing +es_coordinator' $P drift
+check "drift: SMS_GATEWAY_URL empty on the secondary is missing, with both positions" 1 'secondary .*envs/backup-production/public\.yml:94 *$' $P drift --explain SMS_GATEWAY_URL
+check "drift: a file on the primary only" 1 'one-sided +elasticsearch\.yml' $P drift
+check "drift: a meta.yml user on one side" 1 "users 'g2' have accounts on the primary only" $P drift
+check "drift: drift_ignore is reported as accepted with its reason" 1 "accepted +no Ksplice subscription" $P drift
+check "drift --explain: an accepted key exits 0" 0 "KSPLICE_ACTIVE \(accepted\)" $P drift --explain KSPLICE_ACTIVE
+check "drift --explain: a key with no difference" 0 "nadir_hour: no difference between production and backup-production" $P drift --explain nadir_hour
+check "drift --json: stable kinds and counts" 1 '"by_kind": \{' $P drift --json
+out=$($P drift --json 2>&1)
+if printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+kinds={"expected","capacity","changed","one-sided","version","typo","missing"}
+for l in ("suspicious","accepted","capacity","expected"):
+    for it in d[l]:
+        assert it["kind"] in kinds, it
+assert d["counts"]["suspicious"]==len(d["suspicious"])==22
+t=[i for i in d["suspicious"] if i["kind"]=="typo"][0]
+assert t["path"]=="DATADOG_TRACE.DD_TAGS" and t["secondary_path"]=="DATADOG_TRACE.TAGS" and t["primary_line"]==11 and t["secondary_line"]==11
+a=d["accepted"][0]
+assert a["path"]=="KSPLICE_ACTIVE" and a["accepted_reason"].startswith("no Ksplice") and a["suspicious"] is False
+' 2>&1; then echo "PASS: drift --json has the documented fields"; else echo "FAIL: drift --json has the documented fields"; fi
+v=$(variant ignorebad); printf 'drift_ignore:\n  - { key: KSPLICE_ACTIVE }\n  - { key: X, reason: y, until: never }\n' >> "$v/drconsole.yml"
+check "drift_ignore: an entry without a reason is an error at its position" 2 'drconsole\.yml:11:5: error: drift_ignore entry without reason' "$D" -c "$v/drconsole.yml" lint
+check "drift_ignore: an unknown field is an error at its position" 2 "drconsole\.yml:12:26: error: drift_ignore: unknown field 'until'" "$D" -c "$v/drconsole.yml" lint
+v=$(variant ignorestale); printf 'drift_ignore:\n  - { key: NO_SUCH_SETTING, reason: fixed long ago }\n' >> "$v/drconsole.yml"
+check "drift_ignore: an entry that matches no difference is a lint warning at its position" 0 "drconsole\.yml:11:5: warning: drift_ignore 'NO_SUCH_SETTING' matches no difference between the sites" "$D" -c "$v/drconsole.yml" lint
+check "drift_ignore: drift says so too" 1 "drconsole\.yml:11:5: warning: drift_ignore 'NO_SUCH_SETTING' matches no difference" "$D" -c "$v/drconsole.yml" drift
 
 v=$(variant nopublic); rm "$v/envs/production/public.yml"
 check "missing public.yml" 2 "envs/production/public.yml: error: missing" "$D" -c "$v/drconsole.yml" lint
@@ -144,6 +284,10 @@ v=$(variant master); sed -i 's/hot_standby_master=10.1.0.20/hot_standby_master=1
 check "hot_standby_master not in any inventory" 2 "hot_standby_master of 10.2.0.20 is '10.9.9.9', which is not a host of either inventory" "$D" -c "$v/drconsole.yml" lint
 v=$(variant cfgkey); printf 'colour: blue\n' >> "$v/drconsole.yml"
 check "config unknown key" 2 "drconsole.yml:10:1: error: unknown option 'colour'" "$D" -c "$v/drconsole.yml" lint
+v=$(variant rbkey); printf 'name: T\nsteps:\n  - id: a\n    run: "true"\n    tiemout: 5m\n  - id: b\n    check: { probe: hosts_up, max_lga: 1m }\n' > "$v/rb.yml"
+printf 'runbooks: [rb.yml]\n' >> "$v/drconsole.yml"
+check "runbook: a misspelt step key is an error at its position, naming the key" 2 "rb.yml:5:5: error: step: unknown key 'tiemout' \\(did you mean 'timeout'\\?\\)" "$D" -c "$v/drconsole.yml" lint
+check "runbook: a misspelt check key too" 2 "rb.yml:7:31: error: check: unknown key 'max_lga' \\(did you mean 'max_lag'\\?\\)" "$D" -c "$v/drconsole.yml" lint
 v=$(variant cfgpw); printf 'password: x\n' >> "$v/drconsole.yml"
 check "config with an inline password" 2 "credentials are never taken from this file" "$D" -c "$v/drconsole.yml" lint
 check "status refuses a broken config" 2 "fix the errors above" "$D" -c "$v/drconsole.yml" status --offline
@@ -207,6 +351,18 @@ printf 'name: pin\nsteps:\n  - id: a\n    on: secondary:control\n    run: touch 
 printf 'read_only: false\n' > "$v/pin.yml"
 check "pin file: read_only: false does not pin" 0 "dry-run: not executed" \
 	env DRCONSOLE_PIN_CONFIG="$v/pin.yml" "$D" -c "$v/drconsole.yml" run "$v/rb.yml" --dry-run
+# the mode flags make one mode: --read-only wins over --drill or --dry-run
+# (in either order), --drill and --dry-run exclude each other
+check "mode: --read-only --dry-run is read-only" 2 \
+	"read-only mode \(.*--read-only.*\): refused" \
+	"$D" -c "$v/drconsole.yml" --read-only run "$v/rb.yml" --dry-run
+check "mode: --drill --read-only is read-only" 2 \
+	"read-only mode \(.*--read-only.*\): refused" \
+	"$D" -c "$v/drconsole.yml" --drill run "$v/rb.yml" --read-only
+check "mode: --drill --dry-run is a usage error" 2 "--drill and --dry-run exclude each other" \
+	"$D" -c "$v/drconsole.yml" run "$v/rb.yml" --drill --dry-run
+[ ! -e "$v/ran" ] && echo "PASS: mode: no flag combination ran the step" \
+	|| echo "FAIL: mode: no flag combination ran the step"
 for val in '"true"' "'false'" 1 '[true]' '{on: yes}' '' '!!int 0'; do
 	printf 'refresh: 5s\nread_only: %s\n' "$val" > "$v/pin.yml"
 	check "pin file: read_only: $val pins; the run is refused with the reason" 2 \
@@ -319,6 +475,86 @@ sed -i "s#^runbooks: .*#runbooks: [$v/rawsite.yml]#" "$v/drconsole.yml"
 check "lint refuses | raw on a site value" 2 "rawsite.yml:8:28: error: 'primary.site_host \| raw': raw applies to runbook variables only" "$D" -c "$v/drconsole.yml" lint
 check "run refuses a runbook with | raw on a site value" 2 "the runbook has errors: not running it" "$D" -c "$v/drconsole.yml" run "$v/rawsite.yml" --dry-run
 
+# a credential (backup.url) belongs on a step's stdin, never in a command
+# line every user of the host can read: lint refuses it at its position,
+# also through a runbook variable, and stdin: goes with run: only
+v=$(variant secret)
+cat > "$v/fetch.yml" <<'EOF'
+name: Fetch
+model: restore
+vars:
+  src: -o /tmp/b {{ backup.url }}
+steps:
+  - id: good
+    on: secondary:control
+    run: curl -fsS -o /tmp/b -K -
+    stdin: 'url = "{{ backup.url }}"'
+  - id: argv
+    on: secondary:control
+    run: curl -fsS -o /tmp/b {{ backup.url }}
+  - id: via-var
+    on: secondary:control
+    run: curl -fsS {{ src | raw }}
+  - id: checked
+    on: secondary:control
+    check: { command: "true" }
+    stdin: x
+EOF
+printf 'runbooks: [%s]\n' "$v/fetch.yml" >> "$v/drconsole.yml"
+out=$("$D" -c "$v/drconsole.yml" lint 2>&1); rc=$?
+if [ $rc = 2 ] && printf '%s' "$out" | grep -q "fetch.yml:12:30: error: 'backup.url' carries a credential, and a command line can be read by every user of the host (ps): give it to the command on stdin" &&
+   printf '%s' "$out" | grep -q "fetch.yml:15:20: error: 'src' carries a credential" &&
+   printf '%s' "$out" | grep -q "fetch.yml:19:12: error: step checked: stdin: goes with run: only" &&
+   [ "$(printf '%s' "$out" | grep -c "error:")" = 3 ]; then
+	echo "PASS: lint refuses a credential in a command line (also through a variable), not on stdin; stdin: goes with run: only"
+else
+	echo "FAIL: lint of a credential in a command line (rc=$rc)"; printf '%s\n' "$out" | head -8 | sed 's/^/    /'
+fi
+
+# a dry-run walks the whole fail-back: a step whose group an earlier manual
+# inventory edit fills is shown with no host now, not a stop
+v=$(variant failback-dry)
+out=$("$D" -c "$v/drconsole.yml" run "$PWD/runbooks/failback.yml" --dry-run 2>&1 </dev/null); rc=$?
+if [ $rc = 0 ] && printf '%s' "$out" | grep -q "Step 12/23 promote-primary" &&
+   printf '%s' "$out" | grep -q "no host to run on now: group 'pg_standby' of production has no SSH-able hosts (a live run stops here unless an earlier step changes the inventory)" &&
+   printf '%s' "$out" | grep -q "Step 23/23 secondary-standby" && printf '%s' "$out" | grep -q "Run .*-failback complete in"; then
+	echo "PASS: a dry-run of the fail-back walks every step; a group that is empty now is said, not a stop"
+else
+	echo "FAIL: dry-run of the fail-back (rc=$rc)"; printf '%s\n' "$out" | tail -8 | sed 's/^/    /'
+fi
+
+# ---- commit or roll back a failover: the state comes from the journals
+v=$(variant failover)
+mkdir -m 0700 -p "$v/state/runs"
+check "commit is refused in read-only mode" 2 "read-only mode \(.*--read-only.*\): refused; a failover cannot be committed" "$D" -c "$v/drconsole.yml" --read-only commit
+check "rollback is refused in read-only mode" 2 "read-only mode \(.*--read-only.*\): refused; a failover cannot be rolled back" "$D" -c "$v/drconsole.yml" --read-only rollback
+check "commit without a failover is an error" 1 "nothing to commit: no open failover" "$D" -c "$v/drconsole.yml" commit
+check "rollback without a failover is an error" 1 "nothing to roll back: no open failover" "$D" -c "$v/drconsole.yml" rollback
+check "commit has no dry-run" 2 "a commit has no dry-run" "$D" -c "$v/drconsole.yml" --dry-run commit
+check "put-back needs a run and a step" 2 "usage: drconsole put-back RUN STEP" "$D" -c "$v/drconsole.yml" put-back onlyarun
+check "put-back has no dry-run" 2 "usage: drconsole put-back RUN STEP" "$D" -c "$v/drconsole.yml" --dry-run put-back r s
+check "put-back is refused in read-only mode" 2 "read-only mode \(.*--read-only.*\): refused; nothing is recorded as put back" "$D" -c "$v/drconsole.yml" --read-only put-back r s
+check "put-back of a step no run left undone is an error" 1 "run 2026-no-such-run has no step pause-retention left undone" "$D" -c "$v/drconsole.yml" put-back 2026-no-such-run pause-retention
+check "status --json says no failover" 0 '"state": "none"' "$D" -c "$v/drconsole.yml" status --offline --json
+t=$(( $(date +%s) * 1000 - 25 * 60 * 1000 ))
+printf '{"event":"run_start","seq":1,"t":%s,"model":"replicated","mode":"live","user":"alice","runbook":"/rb/failover.yml"}\n{"event":"run_end","seq":2,"t":%s,"outcome":"completed"}\n' \
+	"$t" "$(( t + 600000 ))" > "$v/state/runs/20261204T001500Z-failover.journal"
+chmod 600 "$v/state/runs/20261204T001500Z-failover.journal"
+check "status --json: a completed failover is uncommitted" 0 '"state": "uncommitted"' "$D" -c "$v/drconsole.yml" status --offline --json
+check "status --json: the failover's run" 0 '"run": "20261204T001500Z-failover"' "$D" -c "$v/drconsole.yml" status --offline --json
+check "status: failed over, uncommitted, with its age" 0 "^Failover: failed over 15m ago, uncommitted \(run 20261204T001500Z-failover\)" "$D" -c "$v/drconsole.yml" status --offline
+check "status --drill: a live failover is not a drill's" 0 '"state": "none"' "$D" -c "$v/drconsole.yml" --drill status --offline --json
+check "status --format openmetrics: the uncommitted gauge" 0 "^drconsole_failover_uncommitted 1$" "$D" -c "$v/drconsole.yml" status --offline --format openmetrics
+check "commit of another run is an error" 1 "nothing to commit: 20261204T000000Z-x is not the open failover \(that is 20261204T001500Z-failover, uncommitted\)" \
+	"$D" -c "$v/drconsole.yml" commit 20261204T000000Z-x
+check "commit --drill sees no drill failover" 1 "no open drill failover" "$D" -c "$v/drconsole.yml" --drill commit
+check "rollback needs a configured fail-back runbook" 2 "no fail-back runbook \(model: failback\)" "$D" -c "$v/drconsole.yml" rollback
+printf '{"event":"failover_commit","seq":3,"t":%s,"run":"20261204T001500Z-failover","user":"bob"}\n' "$(( t + 900000 ))" \
+	>> "$v/state/runs/20261204T001500Z-failover.journal"
+check "status --json: committed, by whom" 0 '"by": "bob"' "$D" -c "$v/drconsole.yml" status --offline --json
+check "commit of a committed failover is an error" 1 "already committed \(by bob\): the fail-back runbook is the way back" "$D" -c "$v/drconsole.yml" commit
+check "rollback of a committed failover is an error" 1 "nothing to roll back: failover 20261204T001500Z-failover is already committed" "$D" -c "$v/drconsole.yml" rollback
+
 # the compat suite's comparison leaves no temporary directory behind
 if command -v ansible-inventory >/dev/null 2>&1; then
 	mkdir -p "$tmp/compat-tmp"
@@ -339,6 +575,8 @@ if [ "${SANITIZE:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
 		vg "$D" -c "$v" $args; rc=$?
 		[ $rc != 99 ] && echo "PASS: valgrind clean: $args" || { echo "FAIL: valgrind: $args"; head -20 "$tmp/vg.log"; }
 	done
+	vg "$D" -c "$PWD/tests/compat/production.yml" drift; rc=$?
+	[ $rc != 99 ] && echo "PASS: valgrind clean: drift on the production-shaped pair" || { echo "FAIL: valgrind: drift on the production-shaped pair"; head -20 "$tmp/vg.log"; }
 	vg "$D" -c "$tmp/garbage/drconsole.yml" lint; rc=$?
 	[ $rc != 99 ] && echo "PASS: valgrind clean: lint on a garbage inventory" || { echo "FAIL: valgrind: lint on garbage"; head -20 "$tmp/vg.log"; }
 else

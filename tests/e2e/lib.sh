@@ -32,7 +32,11 @@ e2e_start() {
 }
 
 # start W H CMD: run CMD (a shell string) in a fresh W x H session. When CMD
-# ends, "__EXIT__ <status>" is printed and the pane stays for inspection.
+# ends, "__EXIT__ <status>" is printed at the start of a line of its own and
+# the pane stays for inspection. A console killed with -9 leaves the terminal
+# raw (no carriage return on a newline) with the cursor anywhere: the
+# marker's own "\r\n" keeps it whole, where a long "Killed ..." line from
+# the shell would otherwise wrap it.
 start() {
 	local w=$1 h=$2
 	shift 2
@@ -42,7 +46,7 @@ start() {
 	tm kill-session -t "$E2E_SESSION" >/dev/null 2>&1
 	for _ in 1 2 3 4 5; do
 		tm new-session -d -s "$E2E_SESSION" -x "$w" -y "$h" \
-			"cd '$PWD' && $*; echo __EXIT__ \$?; sleep 120" && return 0
+			"cd '$PWD' && $*; printf '\\r\\n__EXIT__ %s\\r\\n' \$?; sleep 120" && return 0
 		sleep 0.2
 	done
 	return 1

@@ -112,17 +112,26 @@ else
 	fail "200x50 dashboard" 50
 fi
 # every host of both sites: its host-probe verdict, under its group heading
-rows_ok=1
-for h in 10 11 12 13 20 30 40; do
-	for pfx in "$P" "$S"; do
-		[ "$(screen | grep -cE "✖ CRIT +$(re $pfx.$h) +down +connect\(")" = 1 ] || { rows_ok=0; echo "    no host row $pfx.$h"; }
+# (each host's probe answers on its own: a slow build may show one still
+# pending at first, so the rows get a few seconds to settle)
+host_rows() {
+	local h pfx missing=""
+	for h in 10 11 12 13 20 30 40; do
+		for pfx in "$P" "$S"; do
+			[ "$(screen | grep -cE "✖ CRIT +$(re $pfx.$h) +down +connect\(")" = 1 ] || missing="$missing $pfx.$h"
+		done
 	done
-done
+	printf '%s' "$missing"
+}
+rows_ok=1
+for _ in $(seq 25); do missing=$(host_rows); [ -z "$missing" ] && break; sleep 0.2; done
+[ -z "$missing" ] || { rows_ok=0; echo "    no host row for:$missing"; }
 for g in control couchdb2 elasticsearch proxy webworkers; do
 	[ "$(count "│ $g ")" = 2 ] || { rows_ok=0; echo "    group $g not in both panels"; }
 done
 has "│ postgresql " && has "│ pg_standby " || rows_ok=0
 [ $rows_ok = 1 ] && pass "200x50: each of the 14 hosts once, CRIT down, in its group" || fail "host rows" 50
+check "200x50: the header counts suspicious drift" has "drift ! 1 suspicious"
 # a section per probe the fixture enables, in both panels, each row with its state word
 if [ "$(count "│Backups ")" = 2 ] && [ "$(count "│CouchDB ")" = 2 ] && [ "$(count "│Elasticsearch ")" = 2 ] &&
    [ "$(count "│Hosts 0/7 up ")" = 2 ] && has "│PostgreSQL " && has "│PostgreSQL standby " &&
@@ -191,6 +200,21 @@ else
 fi
 keys x
 check "any key closes the help" wait_gone " Keys " 2
+
+# ---- drift view (D), listed in the help
+keys '?'
+check "help lists D, the drift view" wait_for "configuration drift between the env dirs" 2
+keys x
+wait_gone " Keys " 2
+keys D
+if wait_for " Drift production → backup-production: 1 suspicious" 2 && has "SUSPICIOUS" &&
+   has "missing   inventory.ini: pg_backup" && has "Capacity (primary vs secondary)"; then
+	pass "D shows the drift view: suspicious findings first, then capacity"
+else
+	fail "drift view"
+fi
+keys Escape
+check "Esc closes the drift view" wait_gone " Drift production" 2
 
 # ---- filter
 keys / 9 1 . 1 3
@@ -343,6 +367,83 @@ STATE=$E2E_TMP/drill-state mkconf "$E2E_TMP/drill-conf2.yml" "objectives: { rpo:
 sed -i '1d' "$E2E_TMP/drill-conf2.yml"
 start 200 50 "$D -c $E2E_TMP/drill-conf2.yml --log $LOG"
 check "header: a drill over the RTO objective says OVER" wait_for "RTO 1h: last drill 1h30m OVER" 5
+tm kill-session -t "$E2E_SESSION"
+# ---- the header's drill cadence: each configured runbook model's last drill, the due ones first
+mkdir -p "$E2E_TMP/cadence-state/runs"
+end=$(( ($(date +%s) - 20 * 86400) * 1000 ))
+printf '%s\n' \
+	"{\"event\":\"run_start\",\"runbook\":\"$E2E_TMP/drill.yml\",\"name\":\"Drill\",\"model\":\"replicated\",\"mode\":\"drill\",\"user\":\"op\",\"t\":$((end - 60000))}" \
+	"{\"event\":\"run_end\",\"outcome\":\"completed\",\"t\":$end}" \
+	>"$E2E_TMP/cadence-state/runs/20261113-0300-drill.journal"
+STATE=$E2E_TMP/cadence-state mkconf "$E2E_TMP/cadence-conf.yml" "objectives: { rpo: 15m, rto: 2h, drill_every: 30d }" \
+	"runbooks: [$E2E_TMP/drill.yml, $ROOT/runbooks/restore.yml]"
+sed -i '1d' "$E2E_TMP/cadence-conf.yml"
+# 220 columns: the one-line header also carries the drift count before the cadence
+start 220 50 "$D -c $E2E_TMP/cadence-conf.yml --log $LOG"
+check "header: the restore drill is due, the failover drill 20 days ago (one-line header)" \
+	wait_for "restore drill DUE (never), failover drill 20 days ago" 5
+# a restore drill completed elsewhere (another console, line mode) while this one is open:
+# the journals are read again within 15 s and the restore drill is due no more
+now_ms=$(( $(date +%s) * 1000 ))
+printf '%s\n' \
+	"{\"event\":\"run_start\",\"runbook\":\"$ROOT/runbooks/restore.yml\",\"name\":\"Restore\",\"model\":\"restore\",\"mode\":\"drill\",\"user\":\"op\",\"t\":$((now_ms - 60000))}" \
+	"{\"event\":\"run_end\",\"outcome\":\"completed\",\"t\":$now_ms}" \
+	>"$E2E_TMP/cadence-state/runs/20261204-0300-restore.journal"
+check "header: a drill completed elsewhere while the console is open is due no more (journals read again)" \
+	wait_re "failover drill 20 days ago, restore drill today|restore drill today" 20
+rm -f "$E2E_TMP/cadence-state/runs/20261204-0300-restore.journal"
+tm kill-session -t "$E2E_SESSION"
+start 120 30 "$D -c $E2E_TMP/cadence-conf.yml --log $LOG"
+check "header: the due drill stays in sight at 120 columns" wait_for "restore drill DUE (never)" 5
+tm kill-session -t "$E2E_SESSION"
+
+# ---- the header's open failover: "failed over N min ago, uncommitted" until it is committed
+mkdir -p "$E2E_TMP/failover-state/runs"
+chmod 700 "$E2E_TMP/failover-state" "$E2E_TMP/failover-state/runs"
+end=$(( ($(date +%s) - 25 * 60) * 1000 ))
+FOJ=$E2E_TMP/failover-state/runs/20261204-0030-failover.journal
+printf '%s\n' \
+	"{\"event\":\"run_start\",\"runbook\":\"$ROOT/runbooks/failover.yml\",\"name\":\"Failover\",\"model\":\"replicated\",\"mode\":\"live\",\"user\":\"op\",\"t\":$((end - 600000))}" \
+	"{\"event\":\"run_end\",\"outcome\":\"completed\",\"t\":$end}" >"$FOJ"
+chmod 600 "$FOJ"
+STATE=$E2E_TMP/failover-state mkconf "$E2E_TMP/failover-conf.yml" "runbooks: [$ROOT/runbooks/failover.yml, $ROOT/runbooks/failback.yml]"
+start 200 50 "$D -c $E2E_TMP/failover-conf.yml --log $LOG"
+check "header: failed over 25m ago, uncommitted" wait_for "failed over 25m ago, uncommitted" 5
+keys '?'
+if wait_for "roll the uncommitted failover back" 2 && has "commit the uncommitted failover"; then
+	pass "help lists C and U, commit and roll back"
+else
+	fail "help lists C and U"
+fi
+keys x
+wait_gone " Keys " 2
+keys C
+check "C asks to type the secondary's name to commit" wait_for "Type backup-production to confirm:" 3
+keys -l "backup-prod" && keys Enter
+check "a name that does not match cancels the commit" wait_for "does not match backup-production: cancelled" 3
+check "the header still says uncommitted" wait_for "failed over 25m ago, uncommitted" 1
+keys C && keys -l "backup-production" && keys Enter
+# the run lock is on the secondary's control host, which refuses connections here
+check "a commit that cannot take the run lock is refused, on the message line" \
+	wait_for "commit refused: cannot take the run lock" 15
+printf '{"event":"failover_commit","t":%s,"run":"20261204-0030-failover","user":"op"}\n' "$((end + 60000))" >>"$FOJ"
+check "once committed (by another terminal) the header segment goes away" wait_gone "uncommitted" 20
+tm kill-session -t "$E2E_SESSION"
+
+# ---- the header's backup verification: the newest finished verify-backup run
+mkdir -p "$E2E_TMP/verify-state/runs"
+t1=$(( ($(date +%s) - 3 * 86400 - 600) * 1000 ))
+printf '%s\n' "{\"event\":\"run_start\",\"runbook\":\"$ROOT/runbooks/verify-backup.yml\",\"name\":\"Verify\",\"mode\":\"live\",\"user\":\"op\",\"t\":$t1}" \
+	"{\"event\":\"run_end\",\"outcome\":\"completed\",\"t\":$((t1 + 60000))}" >"$E2E_TMP/verify-state/runs/20261130-0300-verify-backup.journal"
+STATE=$E2E_TMP/verify-state mkconf "$E2E_TMP/verify-conf.yml" "runbooks: [$ROOT/runbooks/verify-backup.yml]"
+start 200 50 "$D -c $E2E_TMP/verify-conf.yml --log $LOG"
+check "header: the restore verified N days ago" wait_for "restore verified 3d" 5
+# a verification that failed just now, run elsewhere: the header says so within 15 s
+t2=$(( ($(date +%s) - 60) * 1000 ))
+printf '%s\n' "{\"event\":\"run_start\",\"runbook\":\"$ROOT/runbooks/verify-backup.yml\",\"name\":\"Verify\",\"mode\":\"live\",\"user\":\"op\",\"t\":$t2}" \
+	"{\"event\":\"run_end\",\"outcome\":\"failed\",\"t\":$((t2 + 30000))}" >"$E2E_TMP/verify-state/runs/20261204-0300-verify-backup.journal"
+check "header: a verification that failed elsewhere shows while the console is open" \
+	wait_for "restore verification FAILED" 20
 tm kill-session -t "$E2E_SESSION"
 
 # ---- modes

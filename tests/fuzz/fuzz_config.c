@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/config.h"
-#include "drconsole/util.h"
+#include "drconsole/config/config.h"
+#include "drconsole/util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/probe_couch.h"
+#include "drconsole/probe/probe_couch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drconsole/probe_es.h"
+#include "drconsole/probe/probe_es.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

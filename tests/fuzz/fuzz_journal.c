@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/journal.h"
+#include "drconsole/runbook/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

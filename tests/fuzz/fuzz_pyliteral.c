@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drconsole/value.h"
+#include "drconsole/util/value.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

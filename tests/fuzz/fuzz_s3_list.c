@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "drconsole/probe_s3.h"
+#include "drconsole/probe/probe_s3.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

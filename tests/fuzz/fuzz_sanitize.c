@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "drconsole/sanitize.h"
+#include "drconsole/util/sanitize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/template.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/template.h"
+#include "drconsole/util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drconsole/yaml_doc.h"
+#include "drconsole/config/yaml_doc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -101,6 +101,10 @@ b = re.search(r"✔ OK +postgres daily backup +ok +(\S+) ", t)
 if e and b and secs(e.group(1)) is not None and secs(b.group(1)) is not None:
     print(secs(e.group(1)), secs(b.group(1)))'
 }
+# a backup taken now: the fallback below is judged against a fresh one, however
+# long after the lab came up this test runs (7.5 min later the lab's first
+# backup is past half the 15m objective, and the headline says WARN)
+"$LAB_SH" backup daily >/dev/null 2>&1
 "$LAB_SH" stop-standby >/dev/null 2>&1
 keys r
 if wait_re "✖ CRIT +$(row_re "$SB") " 10; then

@@ -6,7 +6,8 @@
 # waits for a decision (it is not re-run); a wrong typed confirmation
 # refuses the destructive step and the exact one runs it; a second operator
 # cannot take the lock; q asks while a run is active; a dry-run of the lab
-# failover from the picker executes nothing.
+# failover from the picker executes nothing; c asks before it cancels the
+# running command, which is then killed on its host.
 set -u
 cd "$(dirname "$0")/../.."
 D=${DRCONSOLE:-$PWD/drconsole}
@@ -29,7 +30,8 @@ answer() { sleep 0.4; keys "$@"; }
 option_no() { screen | grep -oE "[0-9]\) $1" | head -1 | cut -d')' -f1; }
 
 HUPRB=$T/hangup-test.yml
-sed -e "s#^state_dir: .*#state_dir: $T/state#" -e "s#^runbooks: .*#runbooks: [$RB, $LABRB, $HUPRB]#" \
+CANRB=$T/cancel-test.yml
+sed -e "s#^state_dir: .*#state_dir: $T/state#" -e "s#^runbooks: .*#runbooks: [$RB, $LABRB, $HUPRB, $CANRB]#" \
 	-e "s#^  connect_timeout: .*#  connect_timeout: 10s#" "$LAB_CONFIG" >"$CFG"
 cat >"$RB" <<EOF
 name: Console test
@@ -61,6 +63,16 @@ steps:
     title: A step that needs the operator
     on: secondary:control
     run: echo after >> $T/hup-mark
+EOF
+cat >"$CANRB" <<EOF
+name: Cancel test
+model: replicated
+steps:
+  - id: slow
+    title: A step to cancel
+    on: secondary:control
+    run: sleep 47.13
+    on_failure: stop
 EOF
 CON="$D -c $CFG --log $T/console.log"
 console_pid() { pgrep -f -- "^$D -c $CFG" | head -1; }
@@ -138,8 +150,12 @@ else
 	ko "running step"
 fi
 pid=$(console_pid)
-[ -n "$pid" ] && kill -9 "$pid"
-wait_for "__EXIT__ 137" 5 || ko "kill -9"
+if [ -z "$pid" ]; then
+	ko "kill -9: no console process matches ^$D -c $CFG ($(pgrep -af drconsole | head -3 | tr '\n' ';'))"
+else
+	kill -9 "$pid"
+	wait_for "__EXIT__ 137" 5 || ko "kill -9 of $pid ($(ps -o pid=,stat=,etime=,args= -p "$pid" 2>&1 | cut -c1-120))"
+fi
 start 160 45 "$CON"
 if wait_for "Unfinished runs: resume?" 10 && screen | grep -q "Console test  live  by $(id -un)"; then
 	ok "a new console offers the unfinished run"
@@ -244,6 +260,52 @@ if wait_re "▶ RUNNING +A step that outlives" 5; then
 else
 	ko "hangup run did not start"
 fi
+# ---- c: asks first (any other key keeps the command), y kills it on its host
+start 160 45 "$CON"
+wait_for "Unfinished runs: resume?" 10 && keys Escape	# the hangup test's run, left for later
+wait_for "SECONDARY backup-labprod" 5
+keys F
+wait_for "choose a runbook" 3
+keys j j j
+wait_for "Cancel test" 2 && keys Enter
+wait_for "Run this step?" 15 && answer y
+remote_sleep() {	# until the step's command runs on its host (5 s at most)
+	for _ in $(seq 50); do pgrep -f "sleep 47.13" >/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+if wait_re "▶ RUNNING +A step to cancel" 5 && remote_sleep; then
+	answer c
+	if wait_for "Cancel the running command? y cancels it" 3; then
+		answer n
+		sleep 1
+		if wait_gone "Cancel the running command?" 3 && screen | grep -qE "▶ RUNNING +A step to cancel" &&
+		   pgrep -f "sleep 47.13" >/dev/null; then
+			ok "c asks before cancelling; another key keeps the command running"
+		else
+			ko "c then n"
+		fi
+		answer c
+		wait_for "Cancel the running command? y cancels it" 3 && answer y
+		cj=$(ls -t "$T"/state/runs/*-cancel-test.journal 2>/dev/null | head -1)
+		gone=0
+		for _ in $(seq 100); do pgrep -f "sleep 47.13" >/dev/null || { gone=1; break; }; sleep 0.1; done
+		if wait_for "STOPPED" 15 && [ $gone = 1 ] &&
+		   grep '"event":"step_end"' "$cj" | grep '"step":"slow"' | grep -q '"ok":false'; then
+			ok "c, y: the command is killed on its host, the step fails and the run stops (journaled)"
+		else
+			ko "c, y (command gone: $gone)"
+		fi
+	else
+		ko "c does not ask"
+	fi
+else
+	ko "cancel test run did not start ($(pgrep -af "sleep 47" | head -2 | tr "\n" ";"))"
+fi
+pkill -f "sleep 47.13" 2>/dev/null
+keys Escape
+keys q
+wait_for "__EXIT__ 0" 5 || ko "quit after the cancel test"
+
 # stderr went to the log while curses was active: nothing a sanitizer said may hide there
 if grep -qE "Sanitizer|runtime error" "$T/console.log" 2>/dev/null; then
 	echo "FAIL: console run sanitizer report in the console log"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/probe_couch.h"
+#include "drconsole/probe/probe_couch.h"
 
 #define KEY "secondary/couch/replication/commcarehq"
 

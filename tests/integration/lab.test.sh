@@ -24,8 +24,8 @@ out=$(q "$LAB_PG_PRIMARY_HOST" "select r.rolname from pg_roles r join pg_auth_me
 
 out=$(curl -sS --max-time 10 --aws-sigv4 "aws:amz:$LAB_S3_REGION:s3" --user "$LAB_S3_ACCESS_KEY:$LAB_S3_SECRET_KEY" \
 	-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$LAB_S3_ENDPOINT/$LAB_S3_BUCKET_PG?list-type=2" 2>&1)
-if printf '%s' "$out" | grep -q "<Key>postgres_labprod_daily_$(date -u +%Y_%m_%d).tar.gz</Key>"; then
-	ok "today's dated backup key lists through the S3 API (SigV4)"
+if printf '%s' "$out" | grep -qF "<Key>$(cat "$LAB_DIR/last-backup-daily")</Key>"; then
+	ok "the lab's dated backup key lists through the S3 API (SigV4)"
 else
 	ko "S3 listing" "$out"
 fi

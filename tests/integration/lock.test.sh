@@ -90,7 +90,11 @@ fi
 
 # ---- a lock from another machine: fresh is never broken, stale only with 'break' ----
 mkdir -p "$L" && echo "user=someone host=elsewhere.example boot=0123456789ab pid=4242 pstart=1 since=now run=theirs" > "$L/holder"
+# the other machine's run is alive: it keeps its heartbeat fresh (a slow start
+# under a sanitizer must not see a 2 s old heartbeat as stale)
+( while [ -e "$L/holder" ]; do touch "$L/holder" 2>/dev/null; sleep 0.3; done ) & beat=$!
 out=$(printf 'break\ny\n' | "$D" -c "$OTHER" run "$T/other.yml" --drill 2>&1); rc=$?
+kill $beat 2>/dev/null; wait $beat 2>/dev/null
 held=$(cat "$L/holder" 2>/dev/null)
 touch -d '10 seconds ago' "$L/holder"
 out2=$(printf 'break\ny\n' | "$D" -c "$OTHER" run "$T/other.yml" --drill 2>&1); rc2=$?

@@ -322,6 +322,35 @@ else
 	ko "changed host key" "rc=$rc $out"
 fi
 
+# ---- `when: SITE.reachable` (a TCP connect) and verify.sql (the probe layer's PostgreSQL
+# client) on the target: a true result, and a server error on one line (retried 15 s) ----
+mkrb "$T/sql.yml" <<'EOF'
+  - id: not-reachable
+    when: not secondary.reachable
+    manual: never asked
+  - id: sql-true
+    when: primary.reachable
+    on: secondary:pg_standby
+    run: "true"
+    verify: { sql: select pg_is_in_recovery() }
+  - id: sql-error
+    on: secondary:pg_standby
+    run: "true"
+    verify: { sql: "select 1/0" }
+    on_failure: stop
+EOF
+out=$("$D" -c "$CFG" run "$T/sql.yml" --drill --yes 2>&1 </dev/null); rc=$?
+if [ $rc = 1 ] && printf '%s' "$out" | grep -q "skipped: when not secondary.reachable is not true" &&
+   printf '%s' "$out" | grep -q "^  verify: select pg_is_in_recovery() on [^ ]*: true$" &&
+   printf '%s' "$out" | grep -q "sql-true done" &&
+   printf '%s' "$out" | grep -q "^  verify: select 1/0 on [^ ]*: ERROR: *division by zero$" &&
+   printf '%s' "$out" | grep -q "sql-error FAILED" &&
+   grep -F '"verify_sql"' "$T/state/audit.log" | grep -qF '"ok":false'; then
+	ok "when: SITE.reachable, and verify.sql on the target: true passes, a server error fails the step (audited)"
+else
+	ko "when reachable / verify.sql" "rc=$rc $out"
+fi
+
 # ---- LAST: the full failover drill promotes the lab standby for real ----
 before=$(cclogs)
 out=$("$D" -c "$CFG" run "$RB" --drill --yes 2>&1 </dev/null); rc=$?

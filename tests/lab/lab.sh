@@ -15,12 +15,16 @@
 #
 # LAB_NET=N (0..9, default 0) moves every address to 127.N.x.y and names
 # the clusters drlabN_*, so several checkouts can run their own labs at once.
+# LAB_DIR=DIR (default build/lab) puts the lab's files elsewhere, so one
+# checkout can run several labs (on different LAB_NETs) at once.
 #
-# usage: lab.sh deps|up|down|status|load [SECONDS]|backup|demo BINARY
+# usage: lab.sh deps|up|down|status|load [SECONDS]|backup [TYPE]|backup-today [TYPE]|demo BINARY
 #        lab.sh stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR
 #        lab.sh stop-standby|start-standby|rebuild-standby
 #        lab.sh s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]
 #        lab.sh ssh-hosts N    N extra sshd hosts on 127.N.50.x (benchmarks)
+#        lab.sh set-db-role SITE primary|standby PEER SLOT   (the site's inventory)
+#        lab.sh reseed SITE MASTER SLOT   (pg_rewind, else pg_basebackup; fail-back)
 
 #        lab.sh stop-couch primary|secondary|start-couch primary|secondary
 #        lab.sh pause-couch SITE|resume-couch SITE (SIGSTOP: a server that accepts and never answers)
@@ -30,7 +34,7 @@ umask 022
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TPL=$ROOT/tests/lab
-LAB=$ROOT/build/lab
+LAB=${LAB_DIR:-$ROOT/build/lab}
 RUN=$LAB/run
 PGVER=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
 SSH_PORT=2222
@@ -48,6 +52,9 @@ S3_REGION=us-east-1
 S3_KEY=S3RVER
 S3_SECRET=S3RVER
 HANG_ADDR=$P.99
+AWS_ADDR=127.$NET.40.20	# AWS stand-in: moto (RDS, STS) and the AWS Backup stub, when moto is installed
+MOTO_PORT=5000
+BACKUP_PORT=5001
 P_ENV=labprod
 S_ENV=backup-labprod
 PG_BUCKET=dimagi-$P_ENV-postgres-backups
@@ -95,7 +102,8 @@ LogLevel VERBOSE
 Subsystem sftp internal-sftp
 # HOME: remote commands must not pay for the login user's shell rc files
 # (bash sources ~/.bashrc for commands run by sshd)
-SetEnv HOME=$LAB/home DRLAB_SITE=$site DRLAB_DIR=$LAB DRLAB_PG_CLUSTER=${CL}_$([ "$site" = primary ] && echo primary || echo standby) PATH=$LAB/sites/$site/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# PGHOST/PGPORT: the host's own cluster, as the default socket is on a real host
+SetEnv HOME=$LAB/home DRLAB_SITE=$site DRLAB_DIR=$LAB DRLAB_PG_CLUSTER=${CL}_$([ "$site" = primary ] && echo primary || echo standby) PGHOST=$LAB/pg/$([ "$site" = primary ] && echo primary || echo standby) PGPORT=$PG_PORT DRLAB_AWS_RDS=http://$AWS_ADDR:$MOTO_PORT DRLAB_AWS_BACKUP=http://$AWS_ADDR:$BACKUP_PORT PATH=$LAB/sites/$site/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 EOF
 }
 
@@ -141,6 +149,8 @@ hot_standby = on
 wal_keep_size = 128MB
 wal_sender_timeout = 60s
 wal_receiver_status_interval = 2s
+# pg_rewind (fail-back re-seeds the old primary by rewinding it)
+wal_log_hints = on
 EOF
 	cat > "/etc/postgresql/$PGVER/$c/pg_hba.conf" <<EOF
 local all postgres peer
@@ -154,7 +164,7 @@ EOF
 }
 
 pg_pass_files() {
-	(umask 077; printf '*:%s:*:drconsole_monitor:lab-monitor\n*:%s:*:hqrepl:lab-repl\n' "$PG_PORT" "$PG_PORT" > "$LAB/pgpass")
+	(umask 077; printf '*:%s:*:drconsole_monitor:lab-monitor\n*:%s:*:hqrepl:lab-repl\n*:%s:*:hqrewind:lab-rewind\n' "$PG_PORT" "$PG_PORT" "$PG_PORT" > "$LAB/pgpass")
 	cp "$LAB/pgpass" "$LAB/pg/pgpass.postgres"
 	chown postgres:postgres "$LAB/pg/pgpass.postgres"
 	chmod 600 "$LAB/pg/pgpass.postgres"
@@ -175,6 +185,14 @@ DO $$ BEGIN
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'drconsole_monitor') THEN
     CREATE ROLE drconsole_monitor LOGIN PASSWORD 'lab-monitor' IN ROLE pg_monitor;
+  END IF;
+  -- pg_rewind's source role: not a superuser, the functions it calls (PostgreSQL docs, pg_rewind)
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hqrewind') THEN
+    CREATE ROLE hqrewind LOGIN PASSWORD 'lab-rewind';
+    GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO hqrewind;
+    GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO hqrewind;
+    GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO hqrewind;
+    GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO hqrewind;
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = 'standby1') THEN
     PERFORM pg_create_physical_replication_slot('standby1');
@@ -199,6 +217,21 @@ setup_standby() {
 	as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" pg_basebackup -h $P.20 -p "$PG_PORT" -U hqrepl \
 		-D "$data" -R -S standby1 -X stream -c fast -w >/dev/null
 	pg_ctlcluster "$PGVER" ${CL}_standby start
+	wait_standby_caught_up
+}
+
+# A standby just built is not ready until it streams and has replayed all the
+# WAL its upstream has sent: until then its lag is unknown, which is what the
+# probes say. Tests that rebuild it expect a healthy standby, so wait (30 s at most).
+wait_standby_caught_up() {
+	local v
+	for _ in $(seq 150); do
+		v=$(as_pg psql -X -At -h "$LAB/pg/standby" -p "$PG_PORT" -d postgres -c \
+			"SELECT count(*) FROM pg_stat_wal_receiver w WHERE w.status = 'streaming' AND pg_last_wal_replay_lsn() >= w.latest_end_lsn" 2>/dev/null || true)
+		[ "$v" = 1 ] && return 0
+		sleep 0.2
+	done
+	log "the standby has not caught up with its upstream after 30 s"
 }
 
 # ---- S3 -------------------------------------------------------------------------
@@ -292,7 +325,20 @@ cmd_backup() {
 	# the versioned fixed-key convention of the same backup
 	s3_put "postgres_${type}_db0-$P_ENV.tar.gz" "$dir/$name.tar.gz"
 	printf '[OK] Last %s postgres backup is %s.tar.gz\n' "$type" "$name" > "$dir/s3_backup_status.txt"
+	echo "$name.tar.gz" > "$LAB/last-backup-$type"
 	log "backup $name.tar.gz ($(du -h "$dir/$name.tar.gz" | cut -f1)) uploaded to $PG_BUCKET"
+}
+
+# The dated key of this day's (or hour's) backup, taken now if the lab has none:
+# a suite that started before midnight still finds "today's" backup after it.
+cmd_backup_today() {
+	local type=${1:-daily} date
+	date=$(date -u +%Y_%m_%d)
+	[ "$type" = hourly ] && date=$(date -u +%Y_%m_%d_%H)
+	[ -f "$LAB/sites/primary/opt/data/backups/postgresql/postgres_${P_ENV}_${type}_${date}.tar.gz" ] &&
+		[ "$(cat "$LAB/last-backup-$type" 2>/dev/null)" = "postgres_${P_ENV}_${type}_${date}.tar.gz" ] ||
+		cmd_backup "$type" >&2
+	cat "$LAB/last-backup-$type"
 }
 
 seed_s3() {
@@ -308,27 +354,40 @@ seed_s3() {
 }
 
 # ---- env dirs, config, stand-ins -------------------------------------------------
+# The database role a site's inventory gives its db host: "primary PEER SLOT"
+# (PEER streams from it through SLOT) or "standby MASTER SLOT". The start:
+# the primary's db is the primary, the secondary's its standby. A fail-back
+# moves them (set-db-role) and back.
+db_role() {	# site
+	if [ -f "$LAB/db-role-$1" ]; then cat "$LAB/db-role-$1"
+	elif [ "$1" = primary ]; then echo "primary $S.20 standby1"
+	else echo "standby $P.20 standby1"
+	fi
+}
+
 write_env() {	# site env deploy_env prefix($P|$S)
-	local site=$1 env=$2 b=$4 d=$LAB/environments/$2
+	local site=$1 env=$2 b=$4 d=$LAB/environments/$2 role peer slot
+	read -r role peer slot < <(db_role "$site")
 	mkdir -p "$d"
 	{
 		printf '# Lab environment (generated by tests/lab/lab.sh)\n'
 		printf '[control_a0]\n%s.10 hostname=control-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
 		printf '[proxy_a0]\n%s.11 hostname=proxy-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
 		printf '[web_a0]\n%s.12 hostname=web-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
-		if [ "$site" = primary ]; then
-			printf '[db_a0]\n%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_server=%s.20 postgresql_replication_slots="[\x27standby1\x27]"\n' "$b" "$env" "$SSH_PORT" "$S"
+		if [ "$role" = primary ]; then
+			printf '[db_a0]\n%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_server=%s postgresql_replication_slots="[\x27%s\x27]"\n' "$b" "$env" "$SSH_PORT" "$peer" "$slot"
 		else
-			printf '[db_a0]\n%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_master=%s.20 replication_slot=standby1\n' "$b" "$env" "$SSH_PORT" "$P"
+			printf '[db_a0]\n%s.20 hostname=db-a0-%s ansible_port=%s hot_standby_master=%s replication_slot=%s\n' "$b" "$env" "$SSH_PORT" "$peer" "$slot"
 		fi
 		printf '[control:children]\ncontrol_a0\n[proxy:children]\nproxy_a0\n'
 		printf '[webworkers:children]\nweb_a0\n[celery:children]\nweb_a0\n[pillowtop:children]\nweb_a0\n'
 		printf '[django_manage:children]\nwebworkers\n'
-		if [ "$site" = primary ]; then
-			printf '[postgresql:children]\ndb_a0\n[pg_standby:children]\n[pg_backup:children]\ndb_a0\n'
+		if [ "$role" = primary ]; then
+			printf '[postgresql:children]\ndb_a0\n[pg_standby:children]\n'
 		else
 			printf '[postgresql:children]\n[pg_standby:children]\ndb_a0\n'
 		fi
+		if [ "$site" = primary ]; then printf '[pg_backup:children]\ndb_a0\n'; fi
 		printf '[couch_a0]\n%s.30 hostname=couch-a0-%s ansible_port=%s\n' "$b" "$env" "$SSH_PORT"
 		printf '[couchdb2:children]\ncouch_a0\n[shared_dir_host:children]\ndb_a0\n'
 	} > "$d/inventory.ini"
@@ -379,6 +438,37 @@ EOF
 	printf '{}\n' > "$d/fab-settings.yml"
 }
 
+# A crontab stand-in per site: the lab's hosts share this machine, whose own
+# crontabs are never touched. The primary's postgres user gets the backup
+# jobs commcare-cloud installs on pg_backup hosts (create_postgres_dump.sh
+# prunes old backups on every run), so a restore can pause and resume them.
+write_crontab_standin() {	# site
+	local site=$1 bin=$LAB/sites/$1/bin
+	cat > "$bin/crontab" <<EOF
+#!/usr/bin/env bash
+# LAB STAND-IN for crontab: [-u USER] -l|-r|FILE|-, one file per user under the lab.
+set -u
+u=\$(id -un)
+[ "\${1:-}" = -u ] && { u=\$2; shift 2; }
+f=$LAB/sites/$site/crontab.\$u
+case "\${1:-}" in
+-l) [ -f "\$f" ] || { echo "no crontab for \$u" >&2; exit 1; }; cat "\$f" ;;
+-) cat > "\$f.tmp" && mv "\$f.tmp" "\$f" ;;
+-r) rm -f "\$f" ;;
+*) [ -f "\${1:-}" ] && cp "\$1" "\$f" || { echo "usage: crontab [-u USER] -l|-r|FILE|-" >&2; exit 1; } ;;
+esac
+EOF
+	chmod +x "$bin/crontab"
+	if [ "$site" = primary ] && [ ! -f "$LAB/sites/$site/crontab.postgres" ]; then
+		cat > "$LAB/sites/$site/crontab.postgres" <<EOF
+#Ansible: Create Daily Backup
+0 0 * * 1-6 /usr/local/sbin/create_postgres_dump.sh daily
+#Ansible: Create Weekly Backup
+0 0 * * 0 /usr/local/sbin/create_postgres_dump.sh weekly
+EOF
+	fi
+}
+
 write_standin() {	# site env
 	local site=$1 env=$2 bin=$LAB/sites/$1/bin
 	mkdir -p "$bin"
@@ -421,6 +511,23 @@ esac
 EOF
 	chmod +x "$bin/commcare-cloud"
 	ln -sf commcare-cloud "$bin/cchq"
+	write_crontab_standin "$site"
+	# LAB TOOLS for the lab's fail-back runbook (not commcare-cloud): what an
+	# operator does by hand or with setup_pg_standby.yml on real hosts
+	cat > "$bin/drlab-set-db-role" <<EOF
+#!/usr/bin/env bash
+# usage: drlab-set-db-role primary PEER SLOT | standby MASTER SLOT
+# rewrites this site's env dir (inventory.ini: db_a0's group and variables)
+exec env LAB_NET=$NET LAB_DIR=$LAB "$TPL/lab.sh" set-db-role $site "\$@"
+EOF
+	cat > "$bin/drlab-reseed" <<EOF
+#!/usr/bin/env bash
+# usage: drlab-reseed MASTER SLOT
+# makes this host's PostgreSQL cluster a streaming standby of MASTER through
+# SLOT: pg_rewind when the timelines allow it, else pg_basebackup (wipes it)
+exec env LAB_NET=$NET LAB_DIR=$LAB "$TPL/lab.sh" reseed $site "\$@"
+EOF
+	chmod +x "$bin/drlab-set-db-role" "$bin/drlab-reseed"
 	if ! pid_alive "$RUN/app-$site.pid"; then
 		nohup sleep 1000000 >/dev/null 2>&1 &
 		echo $! > "$RUN/app-$site.pid"
@@ -430,7 +537,7 @@ EOF
 write_config() {
 	cat > "$LAB/drconsole.yml" <<EOF
 # drconsole configuration for the loopback lab (generated by tests/lab/lab.sh)
-objectives: { rpo: 15m, rto: 2h }
+objectives: { rpo: 15m, rto: 2h, drill_every: 0 }  # cadence: tests/integration/drills.test.sh
 sites:
   primary:   { env_dir: environments/$P_ENV,   control: control }
   secondary: { env_dir: environments/$S_ENV, control: control, drill_target: true }
@@ -485,6 +592,72 @@ LAB_COUCH_SECONDARY_URL=http://$S.30:15984
 LAB_HANG_ADDR=$HANG_ADDR
 LAB_HANG_PORT=$SSH_PORT
 EOF
+	if aws_available; then
+		cat >> "$LAB/lab.env" <<EOF
+LAB_AWS_ENDPOINT_RDS=http://$AWS_ADDR:$MOTO_PORT
+LAB_AWS_ENDPOINT_STS=http://$AWS_ADDR:$MOTO_PORT
+LAB_AWS_ENDPOINT_BACKUP=http://$AWS_ADDR:$BACKUP_PORT
+LAB_AWS_ACCESS_KEY=LABAWSKEY
+LAB_AWS_SECRET_KEY=lab-aws-secret
+LAB_AWS_BACKUP_LOG=$LAB/logs/aws-backup-requests.log
+EOF
+	fi
+}
+
+# ---- AWS stand-in -----------------------------------------------------------------
+# moto serves RDS and STS; tests/lab/aws_backup_stub.py answers AWS Backup's
+# recovery-point listing from recorded pages. Seeded with the RDS instances of
+# tests/fixtures/envs-aws/production. Skipped (with a line) when moto is missing.
+aws_available() { command -v moto_server >/dev/null 2>&1 && python3 -c 'import boto3' 2>/dev/null; }
+
+start_aws() {
+	aws_available || { log "no AWS stand-in: moto_server or boto3 is not installed"; return 0; }
+	if ! pid_alive "$RUN/moto.pid"; then
+		nohup moto_server -H "$AWS_ADDR" -p "$MOTO_PORT" </dev/null > "$LAB/logs/moto.log" 2>&1 &
+		echo $! > "$RUN/moto.pid"
+	fi
+	if ! pid_alive "$RUN/aws-backup.pid"; then
+		nohup python3 "$ROOT/tests/lab/aws_backup_stub.py" "$AWS_ADDR" "$BACKUP_PORT" "$ROOT/tests/fixtures/aws" \
+			"$LAB/logs/aws-backup-requests.log" "http://$AWS_ADDR:$MOTO_PORT" </dev/null > "$LAB/logs/aws-backup.log" 2>&1 &
+		echo $! > "$RUN/aws-backup.pid"
+	fi
+	for _ in $(seq 300); do
+		curl -s -o /dev/null "http://$AWS_ADDR:$MOTO_PORT/" && curl -s -o /dev/null "http://$AWS_ADDR:$BACKUP_PORT/" && break
+		sleep 0.1
+	done
+	python3 - "http://$AWS_ADDR:$MOTO_PORT" <<'PY' || die "the AWS stand-in did not start (see $LAB/logs/moto.log)"
+import sys, boto3
+rds = boto3.client("rds", region_name="us-east-1", endpoint_url=sys.argv[1],
+                   aws_access_key_id="LABAWSKEY", aws_secret_access_key="lab-aws-secret")
+have = {i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]}
+for n in ["pgmain1", "pgformplayer2", "pgucr0", "pgsynclog2", "pgauditcare1"] + [f"pgshard{i}" for i in range(1, 6)]:
+    if f"{n}-production" not in have:
+        rds.create_db_instance(DBInstanceIdentifier=f"{n}-production", DBInstanceClass="db.m5.xlarge",
+                               Engine="postgres", EngineVersion="14.18", AllocatedStorage=100, MultiAZ=True,
+                               BackupRetentionPeriod=7, MasterUsername="u", MasterUserPassword="password123")
+PY
+	lab_aws_cli
+}
+
+# The control hosts' AWS CLI (Debian's awscli in /usr/bin, on their PATH; else the
+# one on this PATH, linked into theirs) and the lab's credentials in the lab home's
+# ~/.aws, as an operator's control host has them; runbooks/lab/restore-aws.yml
+# points it at the stand-in with --endpoint-url.
+lab_aws_cli() {
+	local cli site
+	for site in primary secondary; do
+		mkdir -p "$LAB/sites/$site/bin"
+		rm -f "$LAB/sites/$site/bin/aws"
+	done
+	if [ ! -x /usr/bin/aws ]; then
+		cli=$(command -v aws 2>/dev/null) || { log "no AWS CLI: restore-aws drills are skipped (make deps-test installs awscli)"; return 0; }
+		case $cli in */.pyenv/shims/*) cli=$(pyenv which aws 2>/dev/null) || return 0 ;; esac
+		for site in primary secondary; do ln -sf "$cli" "$LAB/sites/$site/bin/aws"; done
+	fi
+	mkdir -p "$LAB/home/.aws"
+	printf '[default]\naws_access_key_id = LABAWSKEY\naws_secret_access_key = lab-aws-secret\n' > "$LAB/home/.aws/credentials"
+	printf '[default]\nregion = us-east-2\noutput = text\n' > "$LAB/home/.aws/config"
+	chmod 600 "$LAB/home/.aws/credentials"
 }
 
 start_hang() {
@@ -515,6 +688,7 @@ cmd_up() {
 	setup_primary
 	setup_standby
 	start_s3
+	start_aws
 	start_couch $P.30 primary
 	start_couch $S.30 secondary
 	start_couch_replication
@@ -566,6 +740,9 @@ cmd_status() {
 		if pid_alive "$RUN/couch-$n.pid"; then echo "healthy    couchdb $n"; else echo "UNHEALTHY  couchdb $n"; bad=1; fi
 	done
 	if pid_alive "$RUN/hang.pid"; then echo "healthy    hang listener $HANG_ADDR:$SSH_PORT"; else echo "UNHEALTHY  hang listener"; bad=1; fi
+	if aws_available; then
+		if pid_alive "$RUN/moto.pid" && pid_alive "$RUN/aws-backup.pid"; then echo "healthy    aws stand-in $AWS_ADDR:$MOTO_PORT (moto) :$BACKUP_PORT (backup)"; else echo "UNHEALTHY  aws stand-in"; bad=1; fi
+	fi
 	return $bad
 }
 
@@ -587,6 +764,71 @@ cmd_demo() {
 	fi
 	echo
 	echo "The lab is still running. Stop it with: make lab-down"
+}
+
+# ---- fail-back: db roles and re-seeding ------------------------------------------
+cmd_set_db_role() {	# site primary|standby PEER-OR-MASTER SLOT
+	local site=$1 role=$2 peer=$3 slot=$4
+	case $site in primary|secondary) ;; *) die "set-db-role: primary or secondary, not '$site'" ;; esac
+	case $role in primary|standby) ;; *) die "set-db-role: primary or standby, not '$role'" ;; esac
+	echo "$role $peer $slot" > "$LAB/db-role-$site"
+	if [ "$site" = primary ]; then write_env primary "$P_ENV" "$P_ENV" "$P"; else write_env secondary "$S_ENV" "$S_ENV" "$S"; fi
+	echo "$site inventory: db_a0 is $role ($peer, slot $slot)"
+}
+
+# The site's cluster becomes a standby of master through slot. pg_rewind
+# (wal_log_hints = on) keeps the data directory and rewinds what diverged
+# after the switch; when it cannot (no common history, a cluster that never
+# shut down cleanly), pg_basebackup copies everything.
+cmd_reseed() {	# site master slot
+	local site=$1 master=$2 slot=$3 c data bin=/usr/lib/postgresql/$PGVER/bin how
+	case $site in primary) c=${CL}_primary ;; secondary) c=${CL}_standby ;; *) die "reseed: primary or secondary" ;; esac
+	data=/var/lib/postgresql/$PGVER/$c
+	if pg_ctlcluster "$PGVER" "$c" status >/dev/null 2>&1; then pg_ctlcluster -m fast "$PGVER" "$c" stop; fi
+	# a source promoted moments ago: its control file names the new timeline
+	# only after a checkpoint, and pg_rewind reads the timeline from there
+	# (pg_rewind's documentation); on a real host: psql -c CHECKPOINT on it
+	case $master in
+	$P.20) as_pg psql -X -q -h "$LAB/pg/primary" -p "$PG_PORT" -d postgres -c CHECKPOINT >/dev/null 2>&1 || true ;;
+	$S.20) as_pg psql -X -q -h "$LAB/pg/standby" -p "$PG_PORT" -d postgres -c CHECKPOINT >/dev/null 2>&1 || true ;;
+	esac
+	if as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" "$bin/pg_rewind" -D "$data" \
+		--source-server="host=$master port=$PG_PORT user=hqrewind dbname=postgres" 2>&1 &&
+	   reseed_start "$c" "$data" "$master" "$slot"; then
+		how=pg_rewind
+	else
+		# pg_rewind refused, or its result does not start (a minimum recovery
+		# point the new timeline does not contain, seen when the source was
+		# promoted moments before): the whole cluster, as an operator would
+		pg_ctlcluster -m immediate "$PGVER" "$c" stop >/dev/null 2>&1 || true
+		echo "pg_rewind did not apply: copying the whole cluster with pg_basebackup"
+		rm -rf "${data:?}"/*
+		as_pg env PGPASSFILE="$LAB/pg/pgpass.postgres" pg_basebackup -h "$master" -p "$PG_PORT" -U hqrepl \
+			-D "$data" -X stream -c fast -w || die "reseed: pg_basebackup from $master failed"
+		reseed_start "$c" "$data" "$master" "$slot" || die "reseed: $c does not start after pg_basebackup"
+		how=pg_basebackup
+	fi
+	echo "$c re-seeded by $how as a standby of $master (slot $slot)"
+}
+
+reseed_start() {	# cluster data master slot: configure as a standby of master and start
+	local c=$1 data=$2 master=$3 slot=$4
+	# what the source had (pg_rewind copies its postgresql.auto.conf) is not ours
+	sed -i '/^primary_conninfo\|^primary_slot_name/d' "$data/postgresql.auto.conf" 2>/dev/null || true
+	printf "primary_conninfo = 'host=%s port=%s user=hqrepl passfile=''%s'' application_name=%s'\nprimary_slot_name = '%s'\n" \
+		"$master" "$PG_PORT" "$LAB/pg/pgpass.postgres" "$c" "$slot" >> "$data/postgresql.auto.conf"
+	chown postgres:postgres "$data/postgresql.auto.conf"
+	as_pg touch "$data/standby.signal"
+	pg_ctlcluster "$PGVER" "$c" start || return 1
+	# started is not enough: a rewound cluster whose history the source's
+	# timeline does not continue starts, then never streams
+	for _ in $(seq 60); do
+		[ "$(as_pg psql -X -h "$LAB/pg/$([ "$c" = "${CL}_primary" ] && echo primary || echo standby)" -p "$PG_PORT" \
+			-d postgres -tAc 'select status from pg_stat_wal_receiver' 2>/dev/null)" = streaming ] && return 0
+		sleep 0.5
+	done
+	echo "$c started but does not stream from $master after 30 s"
+	return 1
 }
 
 # ---- ssh: N extra sshd hosts for benchmarks -----------------------------------
@@ -659,6 +901,7 @@ down) cmd_down ;;
 status) cmd_status ;;
 load) shift; cmd_load "$@" ;;
 backup) shift; cmd_backup "$@" ;;
+backup-today) shift; cmd_backup_today "$@" ;;
 demo) shift; cmd_demo "$@" ;;
 stop-sshd) stop_pidfile "$RUN/sshd-$2.pid" ;;
 start-sshd) start_sshd "$2" ;;
@@ -675,6 +918,16 @@ restore-key)
 	start_sshd "$2" ;;
 stop-standby) pg_ctlcluster "$PGVER" ${CL}_standby stop ;;
 start-standby) pg_ctlcluster "$PGVER" ${CL}_standby start ;;
+reset-pg)
+	# the starting topology back after a drill that stopped half way: the
+	# primary's cluster a writable primary again (whatever it was left as),
+	# then the secondary's rebuilt as its streaming standby
+	c=${CL}_primary; data=/var/lib/postgresql/$PGVER/$c
+	pg_ctlcluster -m fast "$PGVER" "$c" stop >/dev/null 2>&1 || true
+	rm -f "$data/standby.signal"
+	sed -i '/^primary_conninfo\|^primary_slot_name/d' "$data/postgresql.auto.conf" 2>/dev/null || true
+	pg_ctlcluster "$PGVER" "$c" start
+	exec "$TPL/lab.sh" rebuild-standby ;;
 rebuild-standby)
 	pg_dropcluster --stop "$PGVER" ${CL}_standby || true
 	psql_primary -d postgres -tAc "SELECT pg_drop_replication_slot('standby1') WHERE EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name='standby1' AND NOT active)" >/dev/null
@@ -700,6 +953,8 @@ restart-couch-replication)	# a new replication (new signature), as after restori
 s3-put) s3_put "$2" "$3" "${4:-}" ;;
 s3-rm) s3_rm "$2" "${3:-}" ;;
 ssh-hosts) cmd_ssh_hosts "${2:-64}" ;;
+set-db-role) cmd_set_db_role "$2" "$3" "$4" "$5" ;;
+reseed) cmd_reseed "$2" "$3" "$4" ;;
 
-*) echo "usage: $0 deps|up|down|status|load [SECONDS]|backup [TYPE]|demo BINARY|stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR|stop-standby|start-standby|rebuild-standby|s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]|stop-couch SITE|start-couch SITE|pause-couch SITE|resume-couch SITE|block-couch-replication|unblock-couch-replication|restart-couch-replication|ssh-hosts N" >&2; exit 2 ;;
+*) echo "usage: $0 deps|up|down|status|load [SECONDS]|backup [TYPE]|backup-today [TYPE]|demo BINARY|stop-sshd ADDR|start-sshd ADDR|rekey ADDR|restore-key ADDR|stop-standby|start-standby|rebuild-standby|s3-put KEY FILE [BUCKET]|s3-rm KEY [BUCKET]|stop-couch SITE|start-couch SITE|pause-couch SITE|resume-couch SITE|block-couch-replication|unblock-couch-replication|restart-couch-replication|ssh-hosts N" >&2; exit 2 ;;
 esac

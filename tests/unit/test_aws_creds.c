@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/aws_creds.h"
-#include "drconsole/util.h"
+#include "drconsole/probe/aws_creds.h"
+#include "drconsole/util/util.h"
 
 static char path[] = "/tmp/drc-creds-XXXXXX";
 
@@ -41,6 +41,9 @@ setup(void **state)
 	unsetenv("AWS_SESSION_TOKEN");
 	setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	/* no ~/.aws/config of the machine's user; STS refused at once (nothing listens there) */
+	setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+	setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1", 1);
 	return 0;
 }
 

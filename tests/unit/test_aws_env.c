@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/aws_env.h"
-#include "drconsole/config.h"
-#include "drconsole/site.h"
-#include "drconsole/util.h"
+#include "drconsole/config/aws_env.h"
+#include "drconsole/config/config.h"
+#include "drconsole/config/site.h"
+#include "drconsole/util/util.h"
 
 #define FIX "tests/fixtures/envs-aws"
 

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "drconsole/backup_schedule.h"
+#include "drconsole/probe/backup_schedule.h"
 
 /* UTC epoch seconds of a date and time. */
 static long long

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/config.h"
-#include "drconsole/config_table.h"
-#include "drconsole/duration.h"
-#include "drconsole/util.h"
+#include "drconsole/config/config.h"
+#include "drconsole/config/config_table.h"
+#include "drconsole/util/duration.h"
+#include "drconsole/util/util.h"
 
 static char tmpdir[64];
 

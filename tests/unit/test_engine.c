@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/engine.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/engine.h"
+#include "drconsole/util/util.h"
 
 static struct runbook *
 three_steps(void)

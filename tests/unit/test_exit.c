@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drconsole/util.h"
+#include "drconsole/util/util.h"
 
 static int at_exit_fd = -1;
 static int shared_state;	/* a library's state: used by the worker, torn down at exit */

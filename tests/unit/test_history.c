@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/digest.h"
-#include "drconsole/engine.h"
-#include "drconsole/history.h"
-#include "drconsole/util.h"
+#include "drconsole/util/digest.h"
+#include "drconsole/runbook/engine.h"
+#include "drconsole/runbook/history.h"
+#include "drconsole/util/util.h"
 
 static char dir[64];
 static char *rb_path;

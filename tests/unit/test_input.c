@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/input.h"
-#include "drconsole/util.h"
+#include "drconsole/util/input.h"
+#include "drconsole/util/util.h"
 
 static char dir[64];
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/inventory.h"
+#include "drconsole/config/inventory.h"
 
 static struct value *
 lit(const char *s)

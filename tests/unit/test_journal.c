@@ -17,10 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drconsole/audit.h"
-#include "drconsole/digest.h"
-#include "drconsole/journal.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/audit.h"
+#include "drconsole/util/digest.h"
+#include "drconsole/runbook/journal.h"
+#include "drconsole/util/state_dir.h"
+#include "drconsole/util/util.h"
+#include <pwd.h>
 
 static char dir[64];
 
@@ -191,6 +193,77 @@ test_audit_mode(void **state)
 	free(path);
 }
 
+/* The shared setup (setgid dir): audit.USER.log, readable by the group. */
+static void
+test_audit_shared_per_user(void **state)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char *path, *err = NULL, *log;
+	struct audit *a;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(pw);
+	assert_int_equal(chmod(dir, 02770), 0);
+	path = xasprintf("%s/audit.%s.log", dir, pw->pw_name);
+	a = audit_open(dir, &err);
+	assert_non_null(a);
+	audit_close(a);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	log = state_dir_user_file(dir, "drconsole", "log");
+	assert_true(strstr(log, pw->pw_name) != NULL);
+	free(log);
+	assert_int_equal(chmod(dir, 0700), 0);
+	log = state_dir_user_file(dir, "drconsole", "log");
+	assert_true(strstr(log, "/drconsole.log") != NULL);
+	free(log);
+	free(path);
+}
+
+/* A teammate's commit note: read after the journal's events, owner as the user; junk ignored. */
+static void
+test_commit_note(void **state)
+{
+	char *jpath = xasprintf("%s/r1.journal", dir), *err = NULL, *note;
+	struct passwd *pw = getpwuid(geteuid());
+	struct journal_read jr;
+
+	(void)state;
+	append_raw(jpath, "{\"event\":\"run_start\",\"seq\":1,\"t\":5}\n");
+	note = journal_commit_note_path(jpath);
+	assert_string_equal(note + strlen(note) - strlen("/r1.commit"), "/r1.commit");
+	assert_int_equal(journal_write_commit_note(jpath, json_pack("{s:s,s:s,s:s}", "event",
+				"failover_commit", "run", "r1", "user", "forged"), &err), 0);
+	assert_int_equal(journal_read(jpath, &jr, &err), 0);
+	assert_int_equal(jr.n, 2);
+	assert_string_equal(ev_name(jr.events[1]), "failover_commit");
+	assert_string_equal(json_string_value(json_object_get(jr.events[1], "user")), pw->pw_name);
+	journal_read_free(&jr);
+	/* a second note is refused (O_EXCL) */
+	assert_int_equal(journal_write_commit_note(jpath, json_pack("{s:s}", "event", "failover_commit"),
+						   &err), -1);
+	assert_non_null(strstr(err, "already committed"));
+	free(err);
+	err = NULL;
+	/* the journal's own commit wins over a note */
+	append_raw(jpath, "{\"event\":\"failover_commit\",\"user\":\"alice\",\"seq\":2,\"t\":9}\n");
+	assert_int_equal(journal_read(jpath, &jr, &err), 0);
+	assert_int_equal(jr.n, 2);
+	assert_string_equal(json_string_value(json_object_get(jr.events[1], "user")), "alice");
+	journal_read_free(&jr);
+	/* a note that is not one commit event is ignored */
+	unlink(note);
+	append_raw(note, "not json\n");
+	truncate(jpath, 0);
+	append_raw(jpath, "{\"event\":\"run_start\",\"seq\":1,\"t\":5}\n");
+	assert_int_equal(journal_read(jpath, &jr, &err), 0);
+	assert_int_equal(jr.n, 1);
+	journal_read_free(&jr);
+	free(note);
+	free(jpath);
+}
+
 /* EFBIG part-way through a line (RLIMIT_FSIZE): the fragment is cut back off. */
 static void
 test_failed_write_leaves_no_fragment(void **state)
@@ -237,6 +310,33 @@ test_failed_write_leaves_no_fragment(void **state)
 	free(path);
 }
 
+/*
+ * The one writer of journal and audit lines: compact ASCII JSON, keys sorted
+ * when asked, one newline, a presigned URL's signature redacted; the event
+ * is consumed.
+ */
+static void
+test_write_json_one_writer(void **state)
+{
+	char *path = xasprintf("%s/lines", dir), *err = NULL, *text;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(journal_write_json(fd, json_pack("{s:s,s:s}", "z", "1", "a", "\u00e9"),
+					    JSON_SORT_KEYS, path, &err), 0);
+	assert_int_equal(journal_write_json(fd, json_pack("{s:s,s:s}", "z", "2",
+					    "url", "https://b.s3/k?X-Amz-Signature=deadbeef&x=1"),
+					    0, path, &err), 0);
+	close(fd);
+	text = file_read_all(path, NULL);
+	assert_non_null(text);
+	assert_string_equal(text, "{\"a\":\"\\u00E9\",\"z\":\"1\"}\n"
+			    "{\"z\":\"2\",\"url\":\"https://b.s3/k?X-Amz-Signature=REDACTED&x=1\"}\n");
+	free(text);
+	free(path);
+}
+
 /* FIPS 180-2 test vectors */
 static void
 test_sha256(void **state)
@@ -259,7 +359,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_journal_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_shared_per_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_write_leaves_no_fragment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_json_one_writer, setup, teardown),
 		cmocka_unit_test(test_sha256),
 	};
 

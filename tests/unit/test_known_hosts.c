@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/known_hosts.h"
-#include "drconsole/util.h"
+#include "drconsole/config/known_hosts.h"
+#include "drconsole/util/util.h"
 
 #define KEY_A "AAAAC3NzaC1lZDI1NTE5AAAAIOlA32UNM9Hw3aXuTpDdaptctQcIllYQDyg0t3950s49"
 #define KEY_B "AAAAC3NzaC1lZDI1NTE5AAAAIPIlL8LEBviyGDNiumHlsCc9v/jSxQNvQcmGGW3OABxS"

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "drconsole/lock.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/lock.h"
+#include "drconsole/util/util.h"
 
 static void
 assert_one_component(const char *dir, const char *path)

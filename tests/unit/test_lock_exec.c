@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/lock.h"
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/lock.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 struct sink {
 	struct strbuf out;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/probe_couch.h"
+#include "drconsole/probe/probe_couch.h"
 
 #define FIX "tests/fixtures/couch/"
 

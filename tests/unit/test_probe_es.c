@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/probe_es.h"
+#include "drconsole/probe/probe_es.h"
 
 #define FIX "tests/fixtures/es/"
 /* 2026-08-18T20:00:00Z and one day */

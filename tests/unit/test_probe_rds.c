@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/backup_schedule.h"
-#include "drconsole/probe_rds.h"
-#include "drconsole/rpo.h"
-#include "drconsole/status.h"
-#include "drconsole/util.h"
+#include "drconsole/probe/backup_schedule.h"
+#include "drconsole/probe/probe_rds.h"
+#include "drconsole/probe/rpo.h"
+#include "drconsole/probe/status.h"
+#include "drconsole/util/util.h"
 
 static char *
 slurp(const char *path, size_t *len)

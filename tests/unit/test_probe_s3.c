@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/probe_s3.h"
+#include "drconsole/probe/probe_s3.h"
 
 static char *
 fixture(const char *name, size_t *len)

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "drconsole/probe_sftp.h"
+#include "drconsole/probe/probe_sftp.h"
 
 static void
 test_newest_per_type(void **state)

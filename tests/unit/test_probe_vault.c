@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/probe_vault.h"
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/probe/probe_vault.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 #define NOW 1796313600LL	/* 2026-12-03T16:00:00Z: three hours after the 13:00 run */
 

@@ -10,8 +10,22 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "drconsole/probe_s3.h"
-#include "drconsole/probes.h"
+#include "drconsole/probe/obs_fields.h"
+#include "drconsole/probe/probe_registry.h"
+#include "drconsole/probe/probe_s3.h"
+#include "drconsole/probe/probes.h"
+
+/* The S3 jobs alone, through the S3 probe's row of the registry. */
+static size_t
+add_s3_jobs(struct scheduler *sch, struct status_store *st, const struct config *cfg,
+	    struct site *const sites[2])
+{
+	const struct probe_setup ps = { .sched = sch, .store = st, .cfg = cfg, .sites = sites };
+	const struct probe_reg *reg = probe_registry_find(PROBE_NAME_S3);
+
+	assert_non_null(reg);
+	return reg->add_jobs(&ps);
+}
 
 static void
 backup(struct site *s, enum backup_store st, bool enabled, bool s3, const char *bucket,
@@ -74,7 +88,7 @@ test_jobs_per_bucket(void **state)
 	backup(&p, STORE_BLOBDB, true, false, "dimagi-production-blobdb-backups", false);
 	/* the secondary has the flag but not the backups */
 	backup(&s, STORE_POSTGRES, false, true, "shared-backups", false);
-	assert_int_equal(probes_add_s3(sch, st, &cfg, sites), 1);
+	assert_int_equal(add_s3_jobs(sch, st, &cfg, sites), 1);
 	assert_int_equal(scheduler_job_count(sch), 1);
 	/* postgres hourly, daily, weekly; couch daily, weekly (its hourlies never reach S3) */
 	assert_int_equal(pending_with_prefix(st, "primary/s3/postgres/"), 3);
@@ -88,7 +102,7 @@ test_jobs_per_bucket(void **state)
 	/* a second bucket is a second job */
 	backup(&p, STORE_COUCH, true, true, "dimagi-production-couch-backups", false);
 	backup(&s, STORE_BLOBDB, true, true, "dimagi-backup-production-blobdb-backups", false);
-	assert_int_equal(probes_add_s3(sch, st, &cfg, sites), 3);
+	assert_int_equal(add_s3_jobs(sch, st, &cfg, sites), 3);
 	stores = probes_rpo_stores(sites);
 	assert_string_equal(stores[2], "blobdb");
 	scheduler_free(sch);

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/engine.h"
-#include "drconsole/report.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/engine.h"
+#include "drconsole/runbook/report.h"
+#include "drconsole/util/util.h"
 
 static struct runbook *
 runbook3(void)
@@ -116,12 +116,51 @@ test_report_rto_met_and_missed(void **state)
 	runbook_free(rb);
 }
 
+/* Steps carry the titles the run rendered (journaled), never the raw templates. */
+static void
+test_report_rendered_titles(void **state)
+{
+	const long long t0 = 1795000000000LL;
+	struct runbook *rb = runbook3();
+	json_t *evs[5];
+	struct journal_read jr = { evs, 5, 0, 0 };
+	struct report_input in = { rb, &jr, "r", 900, 7200 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++)
+		rb->steps[i].title = xstrdup("Step on {{ secondary.env }}");
+	evs[0] = at(engine_ev_run_start(rb, "drill", "alice"), t0);
+	json_object_set_new(evs[0], "titles",
+			    json_pack("{s:s,s:s,s:s}", "standby-healthy", "Standbys of backup-labprod stream",
+				      "promote", "Promote (first db0 | db1)", "dns", "Point DNS at backup-labprod"));
+	evs[1] = at(engine_ev_step_start(&rb->steps[0], "alice", NULL), t0);
+	json_object_set_new(evs[1], "title", json_string("Every standby of backup-labprod streams"));
+	evs[2] = at(engine_ev_step_end(&rb->steps[0], 0, true, 2000), t0 + 2000);
+	evs[3] = at(engine_ev_skip(&rb->steps[1], "bob", "not now"), t0 + 3000);
+	evs[4] = at(engine_ev_run_end("stopped"), t0 + 4000);
+	fp = open_memstream(&buf, &len);
+	assert_int_equal(report_write(fp, &in), 0);
+	fclose(fp);
+	assert_non_null(strstr(buf, "| 0 | Every standby of backup-labprod streams |\n"));
+	assert_non_null(strstr(buf, "| Promote (first db0 \\| db1) |\n"));
+	assert_non_null(strstr(buf, "| Point DNS at backup-labprod |\n"));
+	assert_null(strstr(buf, "{{"));
+	free(buf);
+	for (int i = 0; i < 5; i++)
+		json_decref(evs[i]);
+	runbook_free(rb);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_drill),
 		cmocka_unit_test(test_report_rto_met_and_missed),
+		cmocka_unit_test(test_report_rendered_titles),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

@@ -6,8 +6,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "drconsole/probe_pg.h"
-#include "drconsole/rpo.h"
+#include "drconsole/probe/probe_pg.h"
+#include "drconsole/probe/rpo.h"
 
 static struct observation *
 source(const char *key, const char *store, const char *kind, const char *exposure,
@@ -116,6 +116,42 @@ test_rpo_store_outside_headline(void **state)
 	assert_true(r.stores[1].headline);
 	assert_int_equal(r.status, OBS_CRIT);
 	assert_int_equal(r.worst, 1);
+	status_snapshot_free(snap);
+	status_store_free(st);
+}
+
+/* objectives.rpo_headline picks the scenario the headline judges, on an AWS pair only. */
+static void
+test_rpo_headline_scenario(void **state)
+{
+	const long long now = 1000000000000LL;
+	struct status_store *st = status_store_create(0);
+	struct status_snapshot *snap;
+	struct rpo_result r;
+	struct observation *pitr = source("primary/rds/pgmain1", "postgres", "pitr", "60", now);
+	struct observation *copy = source("primary/vault/remote/pgmain1", "postgres", "backup", "108000", now);
+	const char *expected[] = { "postgres", NULL };
+
+	(void)state;
+	assert_int_equal(rpo_headline_scenario(NULL, true), RPO_SITE_LOSS);
+	assert_int_equal(rpo_headline_scenario("region", true), RPO_SITE_LOSS);
+	assert_int_equal(rpo_headline_scenario("instance", true), RPO_INSTANCE_LOSS);
+	assert_int_equal(rpo_headline_scenario("instance", false), RPO_SITE_LOSS);
+	assert_string_equal(rpo_scenario_name(RPO_SITE_LOSS), "site-loss");
+	assert_string_equal(rpo_scenario_name(RPO_INSTANCE_LOSS), "instance-loss");
+	/* a fresh PITR and a 30 h old remote copy: region loss CRIT, instance loss OK */
+	obs_add_field(pitr, "rpo_scenario", "instance");
+	obs_add_field(pitr, "rpo_part", "pgmain1");
+	obs_add_field(copy, "rpo_part", "pgmain1");
+	status_store_post(st, pitr);
+	status_store_post(st, copy);
+	snap = status_store_snapshot(st);
+	rpo_evaluate_scenario(snap, expected, 900, now, 10000, rpo_headline_scenario("region", true), &r);
+	assert_int_equal(r.status, OBS_CRIT);
+	assert_true(r.stores[0].exposure_s == 108000.0);
+	rpo_evaluate_scenario(snap, expected, 900, now, 10000, rpo_headline_scenario("instance", true), &r);
+	assert_int_equal(r.status, OBS_OK);
+	assert_true(r.stores[0].exposure_s == 60.0);
 	status_snapshot_free(snap);
 	status_store_free(st);
 }
@@ -231,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_rpo_stale_replica_and_judge),
 		cmocka_unit_test(test_rpo_store_outside_headline),
 		cmocka_unit_test(test_rpo_empty),
+		cmocka_unit_test(test_rpo_headline_scenario),
 		cmocka_unit_test(test_pg_lsn_parse),
 		cmocka_unit_test(test_pg_standby_lag),
 		cmocka_unit_test(test_pg_standby_lag_quiet_restart),

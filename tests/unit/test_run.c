@@ -13,9 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/run.h"
-#include "drconsole/template.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/run.h"
+#include "drconsole/runbook/run_lint.h"
+#include "drconsole/runbook/run_vars.h"
+#include "drconsole/runbook/template.h"
+#include "drconsole/util/util.h"
 
 static char *
 write_tmp(const char *text)
@@ -379,6 +381,38 @@ test_probe_conditions(void **state)
 		obs_unref(items[i]);
 }
 
+/* A standby is not caught up while its (unfenced) primary's WAL is still ahead of it. */
+static void
+test_caught_up_upstream_ahead(void **state)
+{
+	struct observation *items[2];
+	struct status_snapshot snap = { items, 2, 0 };
+	struct rb_step st;
+	char *msg = NULL;
+
+	(void)state;
+	items[0] = standby_obs(SITE_SECONDARY, "db1", "streaming", 0.5, 0);
+	obs_add_field(items[0], "replay_lsn", "0/3000148");
+	items[1] = obs_create(SITE_PRIMARY, "pg", "primary/pg/db0/slot/standby1", "db0 slot standby1");
+	obs_set(items[1], OBS_OK, "streaming", "0 B behind");
+	obs_add_field(items[1], "current_lsn", "0/3000148");
+	memset(&st, 0, sizeof st);
+	st.check_site = SITE_SECONDARY;
+	st.check_probe = (char *)"pg_standby_caught_up";
+	assert_int_equal(run_probe_condition(&snap, &st, &msg), 1);
+	free(msg);
+	obs_unref(items[1]);
+	items[1] = obs_create(SITE_PRIMARY, "pg", "primary/pg/db0/slot/standby1", "db0 slot standby1");
+	obs_set(items[1], OBS_OK, "streaming", "266 kB behind");
+	obs_add_field(items[1], "current_lsn", "0/3042A10");
+	assert_int_equal(run_probe_condition(&snap, &st, &msg), 0);
+	assert_non_null(strstr(msg, "FAIL db1: upstream db0 slot standby1 is at WAL 0/3042A10, db1 replayed "
+			       "0/3000148: 272584 bytes not received yet"));
+	free(msg);
+	for (int i = 0; i < 2; i++)
+		obs_unref(items[i]);
+}
+
 static void
 test_run_id(void **state)
 {
@@ -630,6 +664,150 @@ test_read_only_gate(void **state)
 	free(text);
 }
 
+/*
+ * The driver called directly in each of the four modes, with the same
+ * parameters: read-only is refused at the gate (exit 2, the one refusal
+ * text, nothing on disk); dry-run completes without executing; live and
+ * drill pass the gate (audited) and go for the run lock on the
+ * secondary's control host (here a port nothing listens on, so they stop
+ * there before any step, exit 2). No mode executes the step's command.
+ */
+static void
+test_each_mode_through_the_driver(void **state)
+{
+	static const enum run_mode modes[] = { RUN_READ_ONLY, RUN_LIVE, RUN_DRILL, RUN_DRY };
+	static const int want_rc[] = { 2, 2, 2, 0 };
+	struct gate_ui g;
+	struct run_ui ui = {
+		.confirm = gate_confirm, .confirm_typed = gate_confirm_typed,
+		.choose = gate_choose, .show = gate_show, .progress = gate_progress, .ud = &g,
+	};
+	struct fixture f;
+	struct run_params p;
+	char dir[] = "/tmp/test_run_modes_XXXXXX", *rb_path, *audit, *marker, *text, *refusal;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	marker = xasprintf("%s/marker", dir);
+	text = xasprintf("name: Modes\nsteps:\n  - id: touch\n    on: secondary:control\n"
+			 "    run: touch %s\n", marker);
+	rb_path = write_tmp(text);
+	free(text);
+	audit = xasprintf("%s/state/audit.log", dir);
+	fixture_init(&f);
+	f.hosts[0].address = (char *)"127.0.0.1";	/* the control host: nothing listens */
+	f.hosts[0].port = 1;
+	f.cfg.state_dir = xasprintf("%s/state", dir);
+	f.cfg.ssh.connect_timeout_ms = 2000;
+	refusal = run_mode_refusal("started with --read-only", "runbooks cannot be run, dry-runs included");
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		memset(&p, 0, sizeof p);
+		p.cfg = &f.cfg;
+		p.sites[0] = f.sp[0];
+		p.sites[1] = f.sp[1];
+		p.runbook_path = rb_path;
+		p.ui = &ui;
+		p.user = "tester";
+		p.mode = modes[i];
+		p.read_only_reason = modes[i] == RUN_READ_ONLY ? "started with --read-only" : NULL;
+		memset(&g, 0, sizeof g);
+		assert_int_equal(run_execute(&p), want_rc[i]);
+		assert_int_equal(access(marker, F_OK), -1);
+		if (modes[i] == RUN_READ_ONLY) {
+			assert_non_null(strstr(g.shown, refusal));
+			assert_int_equal(g.asked + g.progress, 0);
+			assert_int_not_equal(access(audit, F_OK), 0);
+			continue;
+		}
+		assert_null(strstr(g.shown, "read-only mode"));
+		assert_int_equal(access(audit, F_OK), 0);	/* past the gate: audited */
+		if (modes[i] == RUN_DRY)
+			assert_non_null(strstr(g.shown, "touch"));
+		else
+			assert_non_null(strstr(g.shown, "run lock: lock on 10.0.0.1"));
+	}
+	free(refusal);
+	fixture_fini(&f);
+	free(f.cfg.state_dir);
+	unlink(rb_path);
+	free(rb_path);
+	free(audit);
+	free(marker);
+	text = xasprintf("rm -rf %s", dir);
+	assert_int_equal(system(text), 0);
+	free(text);
+}
+
+/* The mode's names and views, all from the one enum. */
+static void
+test_run_mode_views(void **state)
+{
+	(void)state;
+	for (int m = RUN_LIVE; m <= RUN_READ_ONLY; m++)
+		assert_int_equal(run_mode_parse(run_mode_name((enum run_mode)m)), m);
+	assert_string_equal(run_mode_name(RUN_DRY), "dry-run");
+	assert_string_equal(run_mode_word(RUN_READ_ONLY), "READ-ONLY");
+	assert_string_equal(run_mode_label(RUN_DRILL), "[DRILL] ");
+	assert_string_equal(run_mode_label(RUN_LIVE), "");
+	assert_int_equal(run_mode_parse("?"), -1);
+	assert_int_equal(run_mode_parse(NULL), -1);
+	assert_true(run_mode_executes(RUN_LIVE));
+	assert_true(run_mode_executes(RUN_DRILL));
+	assert_false(run_mode_executes(RUN_DRY));
+	assert_false(run_mode_executes(RUN_READ_ONLY));
+}
+
+/*
+ * A runbook variable used more often over a run than the renderer keeps
+ * scratch values for (32): every use still renders (a dry-run of 5 steps,
+ * 10 uses each, completes).
+ */
+static void
+test_many_var_uses(void **state)
+{
+	struct gate_ui g;
+	struct run_ui ui = {
+		.confirm = gate_confirm, .confirm_typed = gate_confirm_typed,
+		.choose = gate_choose, .show = gate_show, .progress = gate_progress, .ud = &g,
+	};
+	struct fixture f;
+	struct run_params p;
+	char dir[] = "/tmp/test_run_vars_XXXXXX", *rb_path, *text, *steps = xstrdup("");
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < 5; i++) {
+		char *n = xasprintf("%s  - id: s%d\n    run: echo {{ d }} {{ d }} {{ d }} {{ d }} {{ d }} "
+				    "{{ d }} {{ d }} {{ d }} {{ d }} {{ d }}\n", steps, i);
+
+		free(steps);
+		steps = n;
+	}
+	text = xasprintf("name: Vars\nvars:\n  d: /opt/data\nsteps:\n%s", steps);
+	rb_path = write_tmp(text);
+	fixture_init(&f);
+	f.cfg.state_dir = xasprintf("%s/state", dir);
+	memset(&p, 0, sizeof p);
+	p.cfg = &f.cfg;
+	p.sites[0] = f.sp[0];
+	p.sites[1] = f.sp[1];
+	p.runbook_path = rb_path;
+	p.ui = &ui;
+	p.user = "tester";
+	p.mode = RUN_DRY;
+	memset(&g, 0, sizeof g);
+	assert_int_equal(run_execute(&p), 0);
+	fixture_fini(&f);
+	free(f.cfg.state_dir);
+	unlink(rb_path);
+	free(rb_path);
+	free(text);
+	free(steps);
+	text = xasprintf("rm -rf %s", dir);
+	assert_int_equal(system(text), 0);
+	free(text);
+}
+
 /* The executor a read-only run gets: every command refused, nothing started. */
 static void
 test_refusing_executor(void **state)
@@ -793,11 +971,15 @@ main(void)
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_output_matches),
 		cmocka_unit_test(test_probe_conditions),
+		cmocka_unit_test(test_caught_up_upstream_ahead),
 		cmocka_unit_test(test_run_id),
 		cmocka_unit_test(test_lint_runbook),
 		cmocka_unit_test(test_lint_verify_sql_template),
 		cmocka_unit_test(test_step_timeout_default),
 		cmocka_unit_test(test_read_only_gate),
+		cmocka_unit_test(test_each_mode_through_the_driver),
+		cmocka_unit_test(test_run_mode_views),
+		cmocka_unit_test(test_many_var_uses),
 		cmocka_unit_test(test_refusing_executor),
 		cmocka_unit_test(test_vars_raw),
 		cmocka_unit_test(test_lint_raw),

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/run_async.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/run_async.h"
+#include "drconsole/util/util.h"
 
 /* A question asked from another thread, as the run thread asks it. */
 struct asker {

@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "drconsole/journal.h"
-#include "drconsole/template.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/journal.h"
+#include "drconsole/runbook/template.h"
+#include "drconsole/util/util.h"
 
 static const char *
 vars(void *ud, const char *name)

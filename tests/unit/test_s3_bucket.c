@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/probe_s3.h"
-#include "drconsole/s3_bucket.h"
+#include "drconsole/probe/probe_s3.h"
+#include "drconsole/config/s3_bucket.h"
 
 static void
 test_valid_names(void **state)

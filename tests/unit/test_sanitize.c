@@ -9,9 +9,9 @@
 
 #include <jansson.h>
 
-#include "drconsole/output.h"
-#include "drconsole/sanitize.h"
-#include "drconsole/strbuf.h"
+#include "drconsole/cli/output.h"
+#include "drconsole/util/sanitize.h"
+#include "drconsole/util/strbuf.h"
 
 #define FFFD "\xef\xbf\xbd"
 

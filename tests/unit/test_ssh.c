@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/ssh.h"
-#include "drconsole/util.h"
+#include "drconsole/ssh/ssh.h"
+#include "drconsole/util/util.h"
 
 /* Keys made with ssh-keygen for these tests. */
 #define KEY_A "AAAAC3NzaC1lZDI1NTE5AAAAIOlA32UNM9Hw3aXuTpDdaptctQcIllYQDyg0t3950s49"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "drconsole/scheduler.h"
-#include "drconsole/status.h"
+#include "drconsole/probe/scheduler.h"
+#include "drconsole/probe/status.h"
 
 static void
 sleep_ms(long ms)

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 #include <stdlib.h>
 
-#include "drconsole/cli.h"
-#include "drconsole/status_report.h"
+#include "drconsole/cli/cli.h"
+#include "drconsole/cli/status_report.h"
 
 static struct status_snapshot *
 snap_of(const enum obs_status *st, size_t n)

@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "drconsole/engine.h"
-#include "drconsole/executor.h"
-#include "drconsole/util.h"
+#include "drconsole/runbook/engine.h"
+#include "drconsole/runbook/executor.h"
+#include "drconsole/util/util.h"
 
 static struct runbook *
 two_steps(void)

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drconsole/ui.h"
-#include "drconsole/ui_theme.h"
-#include "drconsole/util.h"
+#include "drconsole/ui/ui.h"
+#include "drconsole/ui/ui_theme.h"
+#include "drconsole/util/util.h"
 
 static void
 test_layout(void **state)
@@ -377,6 +377,65 @@ test_panel_rows(void **state)
 	free(site);
 }
 
+/* The header's two RPO scenarios of an AWS pair, and what a recovery row restores. */
+static void
+test_aws_recovery(void **state)
+{
+	struct rpo_result other;
+	char buf[160], lines[6][UI_RECOVERY_LINE];
+	struct observation *vault = obs_create(SITE_PRIMARY, "vault", "primary/vault/remote/pgmain1-production",
+					       "pgmain1-production");
+	struct observation *rds = obs_create(SITE_PRIMARY, "rds", "primary/rds/pgmain1-production",
+					     "pgmain1-production");
+	struct observation *pg = obs_create(SITE_PRIMARY, "pg", "primary/pg/db1", "db1");
+	long long now_ms = 1796335200000LL;	/* 2026-12-03T22:00:00Z */
+	size_t n;
+
+	(void)state;
+	memset(&other, 0, sizeof other);
+	other.n = 1;
+	other.worst = 0;
+	other.status = OBS_OK;
+	snprintf(other.stores[0].store, sizeof other.stores[0].store, "postgres");
+	other.stores[0].have_source = true;
+	other.stores[0].exposure_s = 58;
+	ui_rpo_scenarios_text(&other, RPO_SITE_LOSS, false, buf, sizeof buf);
+	assert_string_equal(buf, " on region loss | instance loss 58s OK (postgres)");
+	other.stores[0].have_source = false;
+	other.status = OBS_CRIT;
+	ui_rpo_scenarios_text(&other, RPO_INSTANCE_LOSS, true, buf, sizeof buf);
+	assert_string_equal(buf, " on instance loss \xc2\xb7 region loss: no usable postgres source CRIT");
+
+	obs_add_field(vault, "recovery_point_arn", "arn:aws:rds:us-east-2:123456789012:snapshot:awsbackup:job-1");
+	obs_add_field(vault, "resource_arn", "arn:aws:rds:us-east-1:123456789012:db:pgmain1-production");
+	obs_add_field(vault, "created", "2026-12-02T16:00:00Z");
+	obs_add_field(vault, "size_bytes", "%lld", 107374182400LL);
+	obs_add_field(vault, "rpo_store", "postgres");
+	n = ui_recovery_summary(vault, now_ms, lines, ARRAY_LEN(lines));
+	assert_int_equal(n, 5);
+	assert_string_equal(lines[0], "  ARN          arn:aws:rds:us-east-2:123456789012:snapshot:awsbackup:job-1");
+	assert_string_equal(lines[1], "  resource     arn:aws:rds:us-east-1:123456789012:db:pgmain1-production");
+	assert_string_equal(lines[2], "  restores to  2026-12-02T16:00:00Z (1d6h ago)");
+	assert_string_equal(lines[3], "  size         100.0 GiB (107374182400 bytes)");
+	assert_non_null(strstr(lines[4], "region loss"));
+
+	obs_add_field(rds, "arn", "arn:aws:rds:us-east-1:123456789012:db:pgmain1-production");
+	obs_add_field(rds, "latest_restorable_time", "2026-12-03T21:55:00Z");
+	obs_add_field(rds, "rpo_store", "postgres");
+	obs_add_field(rds, "rpo_scenario", "instance");
+	n = ui_recovery_summary(rds, now_ms, lines, ARRAY_LEN(lines));
+	assert_int_equal(n, 4);
+	assert_string_equal(lines[1], "  restores to  2026-12-03T21:55:00Z (5m ago)");
+	assert_string_equal(lines[2], "  size         -");
+	assert_non_null(strstr(lines[3], "instance loss"));
+	n = ui_recovery_summary(rds, now_ms, lines, 3);
+	assert_int_equal(n, 3);
+	assert_int_equal(ui_recovery_summary(pg, now_ms, lines, ARRAY_LEN(lines)), 0);
+	obs_unref(vault);
+	obs_unref(rds);
+	obs_unref(pg);
+}
+
 int
 main(void)
 {
@@ -390,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_state_cells),
 		cmocka_unit_test(test_sparkline),
 		cmocka_unit_test(test_panel_rows),
+		cmocka_unit_test(test_aws_recovery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/diag.h"
-#include "drconsole/strbuf.h"
-#include "drconsole/util.h"
+#include "drconsole/util/diag.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/util.h"
 
 static void
 test_str_trim(void **state)

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/yaml_doc.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/config/yaml_doc.h"
 
 static struct ydoc *
 load(const char *text, struct diag_list *dl)

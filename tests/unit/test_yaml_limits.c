@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drconsole/strbuf.h"
-#include "drconsole/strmap.h"
-#include "drconsole/util.h"
-#include "drconsole/yaml_doc.h"
+#include "drconsole/util/strbuf.h"
+#include "drconsole/util/strmap.h"
+#include "drconsole/util/util.h"
+#include "drconsole/config/yaml_doc.h"
 
 static void
 expect_too_deep(const char *text, unsigned line, unsigned col)
