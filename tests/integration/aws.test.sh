@@ -61,7 +61,11 @@ PY
 CFG=$W/aws.yml
 mkdir -p "$W/envs-aws"
 cp -r "$ROOT/tests/fixtures/envs-aws/production" "$ROOT/tests/fixtures/envs-aws/backup-production" "$W/envs-aws/"
-sed "s#state_dir: .*#state_dir: $W/state#" "$ROOT/tests/fixtures/aws.yml" > "$CFG"
+# probe_timeout 30s: every server here answers (moto, the stubs), some with
+# an error on purpose; a sanitizer build on a loaded machine took more than
+# the 5 s default for moto's 105-instance pages, or for Throttling's back-off
+# and the answer, and left rows pending. No case here waits on a timeout.
+sed "s#state_dir: .*#state_dir: $W/state#; s/^objectives:/probe_timeout: 30s\nobjectives:/" "$ROOT/tests/fixtures/aws.yml" > "$CFG"
 status_json() { env AWS_ACCESS_KEY_ID=AKIDITEST AWS_SECRET_ACCESS_KEY=itest-secret "$@" "$D" -c "$CFG" status --json 2>"$W/stderr"; }
 py() { python3 -c "import json,sys; d=json.load(sys.stdin); o={x['key']: x for s in d['sites'].values() for x in s['observations']}; $1"; }
 # rds_slow JSON: an RDS row still pending, or timed out: moto's pages are slow under a
