@@ -56,10 +56,16 @@ screen() { tm capture-pane -p -t "$E2E_SESSION" "$@"; }
 keys() { tm send-keys -t "$E2E_SESSION" "$@"; }
 resize() { tm resize-window -t "$E2E_SESSION" -x "$1" -y "$2"; }
 
+# The wait_* limits are for the release build; DRC_TIME_SCALE (set for a
+# sanitizer pass by tests/run.sh) stretches them. A wait returns as soon as
+# the screen shows what it waits for, so a longer limit costs time only
+# when a test is about to fail.
+wait_end() { echo $(( $(date +%s%N) + $1 * ${DRC_TIME_SCALE:-1} * 1000000000 )); }
+
 # wait_for TEXT [SECONDS]: until a line of the screen contains TEXT (fixed string).
 wait_for() {
 	local text=$1 limit=${2:-5} end
-	end=$(( $(date +%s%N) + limit * 1000000000 ))
+	end=$(wait_end "$limit")
 	while [ "$(date +%s%N)" -lt "$end" ]; do
 		screen | grep -qF -- "$text" && return 0
 		sleep 0.05
@@ -70,7 +76,7 @@ wait_for() {
 # wait_re REGEX [SECONDS]: until a line matches the extended regular expression.
 wait_re() {
 	local re=$1 limit=${2:-5} end
-	end=$(( $(date +%s%N) + limit * 1000000000 ))
+	end=$(wait_end "$limit")
 	while [ "$(date +%s%N)" -lt "$end" ]; do
 		screen | grep -qE -- "$re" && return 0
 		sleep 0.05
@@ -81,7 +87,7 @@ wait_re() {
 # wait_gone TEXT [SECONDS]: until no line contains TEXT.
 wait_gone() {
 	local text=$1 limit=${2:-5} end
-	end=$(( $(date +%s%N) + limit * 1000000000 ))
+	end=$(wait_end "$limit")
 	while [ "$(date +%s%N)" -lt "$end" ]; do
 		screen | grep -qF -- "$text" || return 0
 		sleep 0.05
