@@ -6,7 +6,8 @@
 # uncommitted"; C with the secondary's name typed commits it over the real
 # run lock on the secondary's control host, the message line says who, the
 # segment goes away and the journal holds the commit. A second stand-in
-# failover, then U starts the configured fail-back runbook in its rollback
+# failover, which a read-only console refuses to commit or roll back, then
+# U starts the configured fail-back runbook in its rollback
 # form in the checklist view.
 set -u
 cd "$(dirname "$0")/../.."
@@ -61,6 +62,19 @@ tm kill-session -t "$E2E_SESSION"
 
 out=$("$D" -c "$CFG" run "$FO" --drill --yes 2>&1 </dev/null); rc=$?
 fo2=$(printf '%s\n' "$out" | run_id)
+# a read-only console: C and U are refused with the reason, as F, R and B
+# are, and nothing is journaled
+start 200 45 "$D -c $CFG --read-only --log $T/console-ro.log"
+wait_for "SECONDARY backup-labprod" 10 >/dev/null
+keys C
+if wait_for "read-only: started with --read-only (Commit refused)" 5 &&
+   keys U && wait_for "read-only: started with --read-only (Rollback refused)" 5 && ! has "Type $sec to confirm:" &&
+   ! grep -q '"event":"failover_commit"' "$T/state/runs/$fo2.journal"; then
+	ok "a read-only console refuses C and U with the reason; nothing is journaled"
+else
+	ko "read-only console C/U"
+fi
+tm kill-session -t "$E2E_SESSION"
 start 200 45 "$CON"
 wait_for "drill failed over <1m ago, uncommitted" 8 || ko "second failover uncommitted (rc=$rc)"
 keys U
