@@ -10,35 +10,16 @@
 # the failover are discarded) and the lab ends in its starting topology.
 # Whatever happens, the lab is put back in its starting topology.
 set -u
+. "$(dirname "$0")/lib.sh"
 D=$DRCONSOLE
 T=$(mktemp -d "$LAB_DIR/commit-test.XXXXXX")
 CFG=$T.yml	# beside the lab config: its relative paths (env dirs, keys) still resolve
 RBDIR=$LAB_DIR/../../runbooks/lab
 ok() { echo "PASS: commit $1"; }
 ko() { echo "FAIL: commit $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | tail -25 | sed 's/^/    /'; }
-sql() { psql -X -At -h "$1" -p "$LAB_PG_PORT" -U "$LAB_PG_MONITOR_USER" -d "${3:-postgres}" -c "$2" 2>&1; }
-as_pg_sql() { runuser -u postgres -- psql -X -At -q -h "$LAB_DIR/pg/$1" -p "$LAB_PG_PORT" -d commcarehq -c "$2" 2>&1; }
-rows() { as_pg_sql "$1" "select count(*) from form_submissions"; }
-run_id() { sed -n 's/^\[DRILL\] Run \([^ ]*\) (drill) journal.*/\1/p' | head -1; }
 state() { "$D" -c "$CFG" --drill status --offline --json 2>/dev/null | python3 -c 'import json,sys; f=json.load(sys.stdin)["failover"]; print(f["state"], f["run"], f["by"])'; }
-streaming() {	# host of a standby
-	for _ in $(seq 60); do
-		[ "$(sql "$1" 'select status from pg_stat_wal_receiver')" = streaming ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
 cleanup() {
-	# a cycle that stopped half way leaves the lab in another topology: put the starting one back
-	if [ "$(sql "$LAB_PG_PRIMARY_HOST" 'select pg_is_in_recovery()')" != f ] ||
-	   [ "$(sql "$LAB_PG_STANDBY_HOST" 'select sender_host from pg_stat_wal_receiver')" != "$LAB_PG_PRIMARY_HOST" ] ||
-	   ! cmp -s "$T/primary.ini" "$LAB_PRIMARY_ENV/inventory.ini" || ! cmp -s "$T/secondary.ini" "$LAB_SECONDARY_ENV/inventory.ini"; then
-		echo "(commit: the lab is not in its starting topology: resetting it)"
-		cp "$T/primary.ini" "$LAB_PRIMARY_ENV/inventory.ini"
-		cp "$T/secondary.ini" "$LAB_SECONDARY_ENV/inventory.ini"
-		"$LAB_SH" reset-pg >/dev/null 2>&1
-		streaming "$LAB_PG_STANDBY_HOST" || echo "FAIL: commit the lab could not be reset to its starting topology"
-	fi
+	topology_put_back "$T" commit
 	rm -rf "$T" "$T".yml "$LAB_DIR/locks"
 }
 trap cleanup EXIT
@@ -46,14 +27,13 @@ sed -e "s#^state_dir: .*#state_dir: $T/state#" -e "s#^  connect_timeout: .*#  co
     -e "s#^runbooks: .*#runbooks: [$RBDIR/failover.yml, $RBDIR/failback.yml]#" \
     -e "s#^objectives: .*#objectives: { rpo: 15m, rto: 2h, drill_every: 0 }#" \
 	"$LAB_CONFIG" > "$CFG"
-cp "$LAB_PRIMARY_ENV/inventory.ini" "$T/primary.ini"
-cp "$LAB_SECONDARY_ENV/inventory.ini" "$T/secondary.ini"
+topology_keep "$T"
 me=$(id -un)
 streaming "$LAB_PG_STANDBY_HOST" || ko "the lab standby streams before the test" "$(sql "$LAB_PG_STANDBY_HOST" 'select * from pg_stat_wal_receiver')"
 
 # ---- cycle 1: failover, commit, fail back ----
 out=$("$D" -c "$CFG" run "$RBDIR/failover.yml" --drill --yes 2>&1 </dev/null); rc=$?
-fo=$(printf '%s\n' "$out" | run_id)
+fo=$(printf '%s\n' "$out" | drill_run_id)
 if [ $rc = 0 ] && [ "$(state)" = "uncommitted $fo None" ]; then
 	ok "a completed failover drill is uncommitted in --drill status --json"
 else
@@ -100,7 +80,7 @@ fi
 # ---- cycle 2: failover, writes on the secondary, rollback ----
 before=$(rows primary)
 out=$("$D" -c "$CFG" run "$RBDIR/failover.yml" --drill --yes 2>&1 </dev/null); rc=$?
-fo=$(printf '%s\n' "$out" | run_id)
+fo=$(printf '%s\n' "$out" | drill_run_id)
 if [ $rc = 0 ] && [ "$(state)" = "uncommitted $fo None" ]; then
 	ok "cycle 2: the failover drill is uncommitted"
 else
@@ -109,7 +89,7 @@ else
 fi
 as_pg_sql standby "insert into form_submissions (body) select 'on the secondary before the rollback ' || g from generate_series(1, 50) g" >/dev/null
 out=$("$D" -c "$CFG" --drill --yes rollback 2>&1 </dev/null); rc=$?
-rb=$(printf '%s\n' "$out" | run_id)
+rb=$(printf '%s\n' "$out" | drill_run_id)
 if [ $rc = 0 ] && printf '%s\n' "$out" | grep -q "^Rolling back drill failover $fo with .*failback.yml" &&
    printf '%s\n' "$out" | grep -q "Rollback of failover $fo: the steps for a committed failover are skipped" &&
    ! printf '%s\n' "$out" | grep -q "re-seeded by pg_rewind as a standby of $LAB_PG_STANDBY_HOST"; then

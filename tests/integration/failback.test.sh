@@ -9,44 +9,22 @@
 # rows written during the failover are on both sites; the writes the old
 # primary took after the cut are gone, as the failover's report said.
 set -u
+. "$(dirname "$0")/lib.sh"
 D=$DRCONSOLE
 T=$(mktemp -d "$LAB_DIR/failback-test.XXXXXX")
 CFG=$T.yml	# beside the lab config: its relative paths (env dirs, keys) still resolve
 RBDIR=$LAB_DIR/../../runbooks/lab
 ok() { echo "PASS: failback $1"; }
 ko() { echo "FAIL: failback $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | tail -25 | sed 's/^/    /'; }
-sql() { psql -X -At -h "$1" -p "$LAB_PG_PORT" -U "$LAB_PG_MONITOR_USER" -d "${3:-postgres}" -c "$2" 2>&1; }
-as_pg_sql() { runuser -u postgres -- psql -X -At -q -h "$LAB_DIR/pg/$1" -p "$LAB_PG_PORT" -d commcarehq -c "$2" 2>&1; }
-rows() { as_pg_sql "$1" "select count(*) from form_submissions"; }
-run_id() { sed -n 's/^\[DRILL\] Run \([^ ]*\) (drill) journal.*/\1/p' | head -1; }
-streaming() {	# host of a standby
-	for _ in $(seq 60); do
-		[ "$(sql "$1" 'select status from pg_stat_wal_receiver')" = streaming ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
 cleanup() {
-	# a cycle that stopped half way leaves the lab in another topology: put
-	# the starting one back, so the scripts after this one test their own
-	# things and not this failure
-	if [ "$(sql "$LAB_PG_PRIMARY_HOST" 'select pg_is_in_recovery()')" != f ] ||
-	   [ "$(sql "$LAB_PG_STANDBY_HOST" 'select sender_host from pg_stat_wal_receiver')" != "$LAB_PG_PRIMARY_HOST" ] ||
-	   ! cmp -s "$T/primary.ini" "$LAB_PRIMARY_ENV/inventory.ini" || ! cmp -s "$T/secondary.ini" "$LAB_SECONDARY_ENV/inventory.ini"; then
-		echo "(failback: the lab is not in its starting topology: resetting it)"
-		cp "$T/primary.ini" "$LAB_PRIMARY_ENV/inventory.ini"
-		cp "$T/secondary.ini" "$LAB_SECONDARY_ENV/inventory.ini"
-		"$LAB_SH" reset-pg >/dev/null 2>&1
-		streaming "$LAB_PG_STANDBY_HOST" || echo "FAIL: failback the lab could not be reset to its starting topology"
-	fi
+	topology_put_back "$T" failback
 	rm -rf "$T" "$T".yml "$LAB_DIR/locks"
 }
 trap cleanup EXIT
 sed -e "s#^state_dir: .*#state_dir: $T/state#" -e "s#^  connect_timeout: .*#  connect_timeout: 10s#" \
 	"$LAB_CONFIG" > "$CFG"
-cp "$LAB_PRIMARY_ENV/inventory.ini" "$T/primary.ini"
+topology_keep "$T"
 tag=$(basename "$T")	# this run's rows, whatever earlier runs left in the lab
-cp "$LAB_SECONDARY_ENV/inventory.ini" "$T/secondary.ini"
 
 streaming "$LAB_PG_STANDBY_HOST" || ko "the lab standby streams before the first cycle" "$(sql "$LAB_PG_STANDBY_HOST" 'select * from pg_stat_wal_receiver')"
 
@@ -69,7 +47,7 @@ for cycle in 1 2; do
 
 	# ---- fail-back ----
 	out=$("$D" -c "$CFG" run "$RBDIR/failback.yml" --drill --yes 2>&1 </dev/null); rc=$?
-	run=$(printf '%s\n' "$out" | run_id)
+	run=$(printf '%s\n' "$out" | drill_run_id)
 	if [ $rc = 0 ] && printf '%s' "$out" | grep -q "^\[DRILL\] Run .* complete" &&
 	   printf '%s' "$out" | grep -q "environment backup-labprod changed: re-read" &&
 	   printf '%s' "$out" | grep -q "environment labprod changed: re-read" &&
