@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drconsole/config/known_hosts.h"
 #include "drconsole/ssh/ssh.h"
 #include "drconsole/util/util.h"
 
@@ -25,27 +26,14 @@
 	      "AcLk880qwmnkS3wjBkFtb38MsdbLHd7VH/Ty2cmJ346bGG5RiX+e414YOyz18lKi4="
 #define HASHED_10_1_2_3 "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|Cx9oPi2ubNerqPtentzRFYhnniE="
 
+/* the key's blob, decoded by the project's own base64 reader */
 static size_t
-b64_decode(const char *in, unsigned char *out, size_t cap)
+key_blob(const char *b64, unsigned char *out, size_t cap)
 {
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned v = 0;
-	int bits = 0;
-	size_t n = 0;
+	long n = known_hosts_b64_decode(b64, strlen(b64), out, cap);
 
-	for (; *in != '\0' && *in != '='; in++) {
-		const char *p = strchr(tab, *in);
-
-		v = (v << 6) | (unsigned)(p - tab);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n < cap)
-				out[n++] = (unsigned char)(v >> bits);
-		}
-	}
-	return n;
+	assert_true(n > 0);
+	return (size_t)n;
 }
 
 static void
@@ -124,7 +112,7 @@ test_edits_count_from_the_next_check(void **state)
 	char dir[] = "/tmp/drc-khc-XXXXXX", path[64], buf[256];
 	const char *files[1] = { path };
 	unsigned char blob[256];
-	size_t n = b64_decode(KEY_A, blob, sizeof blob);
+	size_t n = key_blob(KEY_A, blob, sizeof blob);
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));

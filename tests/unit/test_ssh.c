@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "drconsole/config/known_hosts.h"
 #include "drconsole/ssh/ssh.h"
 #include "drconsole/util/util.h"
 
@@ -37,27 +38,14 @@ static const unsigned char key_a_digest[32] = {
 /* "[10.1.2.3]:2222" hashed the same way */
 #define HASHED_10_1_2_3_2222 "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|3/sdO6vtpR78qSUGF1nN4GQUmPM="
 
+/* the key's blob, decoded by the project's own base64 reader */
 static size_t
-b64_decode(const char *in, unsigned char *out, size_t cap)
+key_blob(const char *b64, unsigned char *out, size_t cap)
 {
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned v = 0;
-	int bits = 0;
-	size_t n = 0;
+	long n = known_hosts_b64_decode(b64, strlen(b64), out, cap);
 
-	for (; *in != '\0' && *in != '='; in++) {
-		const char *p = strchr(tab, *in);
-
-		v = (v << 6) | (unsigned)(p - tab);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n < cap)
-				out[n++] = (unsigned char)(v >> bits);
-		}
-	}
-	return n;
+	assert_true(n > 0);
+	return (size_t)n;
 }
 
 static char *
@@ -76,7 +64,7 @@ static enum ssh_hostkey_match
 check(const char *text, const char *host, int port, const char *key_b64, int type)
 {
 	unsigned char blob[256];
-	size_t n = b64_decode(key_b64, blob, sizeof blob);
+	size_t n = key_blob(key_b64, blob, sizeof blob);
 	char *path = write_tmp(text);
 	const char *files[1] = { path };
 	enum ssh_hostkey_match m = ssh_hostkey_check(files, 1, host, port, blob, n, type, NULL);
@@ -195,7 +183,7 @@ static void
 test_known_hosts_two_files(void **state)
 {
 	unsigned char blob[128];
-	size_t n = b64_decode(KEY_A, blob, sizeof blob), read = 0;
+	size_t n = key_blob(KEY_A, blob, sizeof blob), read = 0;
 	char *env = write_tmp("10.0.0.1 ssh-ed25519 " KEY_B "\n");
 	char *user = write_tmp("10.0.0.1 ssh-ed25519 " KEY_A "\n10.0.0.2 ssh-ed25519 " KEY_A "\n");
 	char *empty = write_tmp("");
@@ -331,7 +319,7 @@ static void
 test_known_hosts_revoked_in_either_file(void **state)
 {
 	unsigned char blob[128];
-	size_t n = b64_decode(KEY_A, blob, sizeof blob), read = 0;
+	size_t n = key_blob(KEY_A, blob, sizeof blob), read = 0;
 	char *plain = write_tmp("10.0.0.1 ssh-ed25519 " KEY_A "\n");
 	char *revoked = write_tmp("# user file\n@revoked 10.0.0.1 ssh-ed25519 " KEY_A "\n");
 	const char *env_plain[2] = { plain, revoked }, *env_revoked[2] = { revoked, plain };
